@@ -1,0 +1,65 @@
+"""Cut a parsed policy into the chunks that are embedded and stored.
+
+One chunk per whole measure, and one per sentence with the measure's title in front:
+a sentence alone ("推进商标快速审查。") often lacks the topic that makes it findable.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from ingest.parse import Measure, Passage
+from ingest.source import Policy
+
+KINDS = ("measure", "sentence", "intro", "closing")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    kind: str  # one of KINDS
+    text: str  # what is embedded
+    measure_number: int  # 1..n for measures, 0 for the introduction and closing
+    start: int  # offsets into the normalized document text
+    end: int
+    metadata: dict[str, str | int]
+
+
+def _chunk(policy: Policy, kind: str, text: str, start: int, end: int,
+           measure: Measure | None) -> Chunk:
+    # the id names what the chunk is and hashes what it says: same text, same id
+    digest = hashlib.sha1(text.encode()).hexdigest()[:12]
+    number = measure.number if measure else 0
+    section = measure.section if measure else None
+    chunk_id = f"{policy.doc_id}:{kind}:{number}:{start}-{end}:{digest}"
+    metadata: dict[str, str | int] = {
+        "doc_id": policy.doc_id,
+        "doc_title": policy.title,
+        "issue_date": policy.issue_date,
+        "section_number": section.number if section else 0,
+        "section_title": section.heading if section else "",
+        "measure_number": number,
+        "label": measure.label if measure else "",
+        "measure_title": measure.title if measure else "",
+        "kind": kind,
+        "start": start,
+        "end": end,
+    }
+    return Chunk(chunk_id, kind, text, number, start, end, metadata)
+
+
+def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
+    chunks = [_chunk(policy, "measure", measure.text, measure.start, measure.end, measure)]
+    for sentence in measure.sentences:
+        text = f"{measure.title}：{sentence.text}"
+        chunks.append(_chunk(policy, "sentence", text, sentence.start, sentence.end, measure))
+    return chunks
+
+
+def passage_chunk(policy: Policy, passage: Passage) -> Chunk:
+    return _chunk(policy, passage.kind, passage.text, passage.start, passage.end, None)
+
+
+def chunk_policy(policy: Policy) -> list[Chunk]:
+    chunks = [c for m in policy.document.measures for c in measure_chunks(policy, m)]
+    chunks += [passage_chunk(policy, p) for p in policy.document.passages]
+    return chunks
