@@ -2,7 +2,11 @@
 
 One chunk per whole measure, and one per sentence with the measure's title in front:
 a sentence alone ("推进商标快速审查。") often lacks the topic that makes it findable.
+Each measure's English rendering is chunked the same way, so that English questions meet
+English text: the bundled model matches across languages, but loses ~10 points doing it.
 """
+
+import re
 
 import hashlib
 from dataclasses import dataclass
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from ingest.parse import Measure, Passage
 from ingest.source import Policy
 
-KINDS = ("measure", "sentence", "intro", "closing")
+KINDS = ("measure", "sentence", "english", "intro", "closing")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,12 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
     for sentence in measure.sentences:
         text = f"{measure.title}：{sentence.text}"
         chunks.append(_chunk(policy, "sentence", text, sentence.start, sentence.end, measure))
+    notes = policy.notes.get(measure.number)
+    if notes:
+        # English chunks span the whole measure: there are no offsets into a translation
+        for sentence in re.split(r"(?<=[.!?])\s+", notes.text_en):
+            text = f"{notes.title_en}: {sentence}"
+            chunks.append(_chunk(policy, "english", text, measure.start, measure.end, measure))
     return chunks
 
 

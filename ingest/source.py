@@ -5,10 +5,29 @@ import json
 from functools import cache
 from pathlib import Path
 
-from ingest.parse import Document, parse
+from ingest.parse import Document, Measure, parse
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_METADATA = DATA_DIR / "shanghai-service-consumption-measures-2025.json"
+NOTES = "measures.json"
+NOT_COVERED = "not_covered.txt"
+
+
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    id: str
+    label: str
+    label_en: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MeasureNotes:
+    """What we add to a measure, reviewed by hand: an English rendering and who it serves."""
+
+    title_en: str
+    text_en: str
+    audiences: tuple[str, ...]
+    topics: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,8 +40,11 @@ class Policy:
     issuers: tuple[str, ...]
     release_note: str
     document: Document
+    notes: dict[int, MeasureNotes]
+    audiences: tuple[Audience, ...]
+    not_covered: tuple[str, ...]  # words of questions the document does not answer
 
-    def measure(self, number: int):
+    def measure(self, number: int) -> Measure:
         return self.document.measures[number - 1]
 
 
@@ -31,6 +53,7 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
     raw = (metadata_path.parent / meta["text_file"]).read_text(encoding="utf-8")
     # the text's first page is cut off: what it lost (title, date, issuers) comes from metadata
     document = parse(raw, title=meta["title"])
+    notes = json.loads((metadata_path.parent / meta.get("notes_file", NOTES)).read_text("utf-8"))
     return Policy(
         doc_id=meta["doc_id"],
         title=meta["title"],
@@ -40,7 +63,20 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         issuers=tuple(meta["issuers"]),
         release_note=meta["release_note"],
         document=document,
+        notes={
+            int(number): MeasureNotes(n["title_en"], n["text_en"], tuple(n["audiences"]),
+                                      tuple(n["topics"]))
+            for number, n in notes["measures"].items()
+        },
+        audiences=tuple(Audience(a["id"], a["label"], a["label_en"]) for a in notes["audiences"]),
+        not_covered=_word_list(metadata_path.parent / NOT_COVERED),
     )
+
+
+def _word_list(path: Path) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(word.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+                 for word in line.split("、") if word.strip())
 
 
 @cache

@@ -251,3 +251,9 @@ class Store:
             # that comes back or a store rebuilt meanwhile is picked up without a restart
             self._active = None
             raise StoreUnavailable(f"the Chroma store cannot be read: {error}") from error
+
+
+def open_store(path: Path | None, url: str | None, embedder: Embeddings,
+               name: str = "policybot") -> Store:
+    """The one way in, for the ingest and the service alike."""
+    return Store(open_client(path, url), embedder, name)

@@ -1,0 +1,138 @@
+"""The `policybot` command: ingest, serve, ask, eval."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.settings import Settings
+
+
+def _store(settings: Settings):
+    from vectorstore.embeddings import load_embedder
+    from vectorstore.store import open_store
+
+    embedder = load_embedder(settings.embedder)
+    return open_store(settings.store_dir, settings.chroma_url, embedder, settings.collection)
+
+
+def ingest_command(settings: Settings) -> int:
+    from ingest.run import ingest
+    from ingest.source import bundled_policy
+
+    where = settings.chroma_url or settings.store_dir
+    report = ingest(bundled_policy(), _store(settings))
+    if report.changed:
+        print(f"built {report.collection} at {where}: {report.added} chunks added, "
+              f"{report.removed} removed, {report.kept} kept ({report.seconds:.1f} s)")
+        if report.previous:
+            print(f"switched from {report.previous} and dropped it")
+    else:
+        print(f"{report.collection} at {where} is up to date: {report.kept} chunks, nothing to do")
+    return 0
+
+
+def _retriever(settings: Settings):
+    from app.retrieve import Retriever
+    from ingest.source import bundled_policy
+
+    return Retriever(_store(settings), bundled_policy(), settings.relevance_floor)
+
+
+def eval_command(settings: Settings, path: Path, answers: bool, url: str | None) -> int:
+    from app.evaluate import evaluate_answers, evaluate_retrieval, load_golden
+
+    items = load_golden(path)
+    if answers or url:
+        figures = evaluate_answers(_http_asker(settings, url), items)
+    else:
+        retriever = _retriever(settings)
+        retriever.warm_up()
+        figures = evaluate_retrieval(retriever, items)
+    print(json.dumps({"file": str(path), "mode": "answers" if answers or url else "retrieval",
+                      **figures}, ensure_ascii=False))
+    return 0
+
+
+def _http_asker(settings: Settings, url: str | None):
+    import httpx
+
+    if url:
+        client = httpx.Client(base_url=url, timeout=30)
+    else:
+        from fastapi.testclient import TestClient
+
+        from app.api import create_app
+
+        client = TestClient(create_app(settings)).__enter__()
+
+    def ask(message: str, history: list[dict[str, str]]) -> dict:
+        response = client.post("/v1/chat", json={"message": message, "history": history})
+        return response.json() if response.status_code == 200 else {}
+
+    return ask
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="policybot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("ingest", help="build or refresh the store")
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    ask = commands.add_parser("ask", help="answer one question and print its citations")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the API's JSON reply")
+    evaluate = commands.add_parser("eval", help="score a golden JSONL file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--answers", action="store_true",
+                          help="score answers through the HTTP API, not the retrieval")
+    evaluate.add_argument("--url", help="score a running service at this base URL")
+    args = parser.parse_args(argv)
+    settings = Settings()
+
+    if args.command == "ingest":
+        return ingest_command(settings)
+    if args.command == "eval":
+        return eval_command(settings, args.file, args.answers, args.url)
+    if args.command == "serve":
+        return serve_command(settings, args.host, args.port)
+    if args.command == "ask":
+        return ask_command(settings, args.question, args.json)
+    return 2
+
+
+def serve_command(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from app.api import create_app
+    from vectorstore.store import StoreMissing
+
+    try:
+        _store(settings).collection()
+    except StoreMissing:
+        print("the store is empty: building it first", file=sys.stderr)
+        ingest_command(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    return 0
+
+
+def ask_command(settings: Settings, question: str, as_json: bool) -> int:
+    from fastapi.testclient import TestClient
+
+    from app.api import create_app
+
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/chat", json={"message": question})
+    body = response.json()
+    if as_json or response.status_code != 200:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0 if response.status_code == 200 else 1
+    print(body["answer"])
+    for citation in body["citations"]:
+        print(f"  {citation['label']}{citation['title']} — {citation['quote']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""`policybot eval FILE.jsonl`: score golden questions, print each miss, then one JSON line.
+
+Two modes. Retrieval scores the ranked measures and the relevance gate directly. Answers
+(`--answers`) goes through the HTTP API and scores what a user sees: the answer's
+citations, its refusals, `must_contain` and `must_not_contain`.
+"""
+
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.retrieve import Retriever
+
+Ask = Callable[[str, list[dict[str, str]]], dict[str, Any]]
+
+
+@dataclass
+class Tally:
+    questions: int = 0
+    hits_at_1: int = 0
+    hits_at_3: int = 0
+    reciprocal_ranks: float = 0.0
+    ranked_questions: int = 0
+    refusals_right: int = 0
+    out_of_scope: int = 0
+    false_refusals: int = 0
+    in_scope: int = 0
+    cited: int = 0
+    cited_relevant: int = 0
+    contains_failed: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def figures(self) -> dict[str, Any]:
+        def share(part: float, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        ordered = sorted(self.latencies_ms) or [0.0]
+        return {
+            "questions": self.questions,
+            "hit@1": share(self.hits_at_1, self.ranked_questions),
+            "hit@3": share(self.hits_at_3, self.ranked_questions),
+            "mrr": share(self.reciprocal_ranks, self.ranked_questions),
+            "refusal_accuracy": share(self.refusals_right, self.out_of_scope),
+            "false_refusal_rate": share(self.false_refusals, self.in_scope),
+            "citation_precision": share(self.cited_relevant, self.cited),
+            "must_contain_failures": self.contains_failed,
+            "p50_ms": round(statistics.median(ordered), 2),
+            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
+        }
+
+
+def load_golden(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _is_refusal_item(item: dict[str, Any]) -> bool:
+    if "in_scope" in item:  # the gate-calibration format
+        return not item["in_scope"]
+    return not item.get("expect") and item.get("kind") != "meta"
+
+
+def _score_ranking(tally: Tally, item: dict[str, Any], ranked: list[int],
+                   grounded: bool) -> str | None:
+    tally.questions += 1
+    expect = set(item.get("expect") or [])
+    if _is_refusal_item(item):
+        tally.out_of_scope += 1
+        if not grounded and not ranked:
+            tally.refusals_right += 1
+            return None
+        return f"not refused (cited {ranked[:3]})"
+    tally.in_scope += 1
+    if not expect:  # meta: no ranking to score
+        if not grounded:
+            tally.false_refusals += 1
+            return "refused"
+        return None
+    tally.ranked_questions += 1
+    if not grounded:
+        tally.false_refusals += 1
+    rank = next((i + 1 for i, n in enumerate(ranked) if n in expect), None)
+    tally.hits_at_1 += rank == 1
+    tally.hits_at_3 += rank is not None and rank <= 3
+    tally.reciprocal_ranks += 1 / rank if rank else 0.0
+    if rank != 1 or not grounded:
+        return f"expected {sorted(expect)}, got {ranked[:3]}" + ("" if grounded else " (refused)")
+    return None
+
+
+def evaluate_retrieval(retriever: Retriever, items: Iterable[dict[str, Any]],
+                       report: Callable[[str], None] = print) -> dict[str, Any]:
+    tally = Tally()
+    for item in items:
+        question = item["turns"][-1] if "turns" in item else item["question"]
+        if "turns" in item:
+            continue  # follow-ups need the conversation: scored in answers mode
+        retrieval = retriever.retrieve(question)
+        tally.latencies_ms.append(retrieval.elapsed_ms)
+        grounded = retrieval.in_scope or bool(retrieval.question.meta)
+        ranked = [m.number for m in retrieval.ranked] if retrieval.in_scope else []
+        miss = _score_ranking(tally, item, ranked, grounded)
+        if miss:
+            report(f"MISS {item.get('id', '-')} [{item.get('kind')}] {question} — {miss} "
+                   f"(gate {retrieval.gate_score:.3f})")
+    return tally.figures()
+
+
+def evaluate_answers(ask: Ask, items: Iterable[dict[str, Any]],
+                     report: Callable[[str], None] = print) -> dict[str, Any]:
+    tally = Tally()
+    for item in items:
+        turns = item.get("turns") or [item["question"]]
+        history: list[dict[str, str]] = []
+        started = time.perf_counter()
+        reply: dict[str, Any] = {}
+        for turn in turns:
+            reply = ask(turn, history)
+            history += [{"role": "user", "content": turn},
+                        {"role": "assistant", "content": reply.get("answer", "")}]
+        tally.latencies_ms.append((time.perf_counter() - started) * 1000 / len(turns))
+        cited = [c["measure"] for c in reply.get("citations", [])]
+        misses = []
+        ranking_miss = _score_ranking(tally, item, cited, bool(reply.get("grounded")))
+        if ranking_miss:
+            misses.append(ranking_miss)
+        if item.get("expect"):
+            relevant = set(item["expect"]) | set(item.get("also") or [])
+            tally.cited += len(cited)
+            tally.cited_relevant += sum(n in relevant for n in cited)
+            if any(n not in relevant for n in cited):
+                misses.append(f"cited beyond expect/also: {cited}")
+        answer = reply.get("answer", "")
+        for needle in item.get("must_contain") or []:
+            if needle not in answer:
+                misses.append(f"answer lacks {needle!r}")
+        for needle in item.get("must_not_contain") or []:
+            if needle in answer:
+                misses.append(f"answer contains {needle!r}")
+        if any(m.startswith("answer") for m in misses):
+            tally.contains_failed += 1
+        if misses:
+            report(f"MISS {item.get('id', '-')} [{item.get('kind')}] {turns[-1]} — {'; '.join(misses)}"
+                   f" | {answer[:80]!r}")
+    return tally.figures()

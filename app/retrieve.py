@@ -1,0 +1,187 @@
+"""Question → measures ranked by relevance, each with its score and evidence sentences.
+
+Dense search over every chunk in the store, aggregated per measure (its best chunk),
+plus a small lexical bonus: the share of the question's rare words (IDF-weighted jieba
+tokens) that the measure contains. The dense signal carries the meaning; the lexical one
+breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs.
+A measure the question names (第十二条) goes first, whatever the scores say.
+
+The relevance gate: a question is in scope when it names a real measure, or when its best
+measure scores at least `relevance_floor` (English questions get `ENGLISH_ALLOWANCE` on
+top: matching across languages scores lower) and it has none of the words of topics the
+document does not cover (公积金, 天气…; `ingest/data/not_covered.txt`). The 4-bit model's
+similarities are compressed (a weather question scores 0.83 against a relevant 0.88), so
+the word list does the work the score cannot. Calibrated with `bench/calibrate_gate.py`.
+"""
+
+import dataclasses
+import math
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cache
+
+from app.query import Question, understand
+from ingest.parse import Measure
+from ingest.source import Policy
+from vectorstore.store import Store
+
+LEXICAL_WEIGHT = 0.08
+ENGLISH_ALLOWANCE = 0.05
+# words that say nothing about which measure: question scaffolding and the document's own topic
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 如何 是 是不是 在 我 我们 "
+    "你 你们 他 她 它 能 能不能 会 会不会 可以 可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 "
+    "一 上海 上海市 政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 请 "
+    "一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府".split()
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class RankedMeasure:
+    number: int
+    score: float
+    dense: float
+    lexical: float
+    evidence: tuple[Evidence, ...]
+    named: bool = False  # the question named this measure (第十二条)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    question: Question
+    ranked: tuple[RankedMeasure, ...]  # every measure, best first
+    in_scope: bool
+    gate_score: float
+    declined_for: str | None = None  # the not-covered word found in the question
+    elapsed_ms: float = field(default=0.0, compare=False)
+
+    @property
+    def top(self) -> RankedMeasure | None:
+        return self.ranked[0] if self.ranked else None
+
+
+@cache
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def tokens(text: str) -> set[str]:
+    words = _jieba().lcut_for_search(text.lower())
+    return {w for w in words if w.strip() and w not in STOPWORDS and re.search(r"\w", w)}
+
+
+class LexicalIndex:
+    def __init__(self, measures: tuple[Measure, ...]) -> None:
+        self.texts = {m.number: m.text.lower() for m in measures}
+        self.vocab = {m.number: tokens(m.text) for m in measures}
+        counts: dict[str, int] = {}
+        for words in self.vocab.values():
+            for word in words:
+                counts[word] = counts.get(word, 0) + 1
+        total = len(measures)
+        self._idf = {w: math.log(1 + total / (1 + c)) for w, c in counts.items()}
+        self._unseen_idf = math.log(1 + total)
+
+    def idf(self, word: str) -> float:
+        return self._idf.get(word, self._unseen_idf)
+
+    def contains(self, number: int, word: str) -> bool:
+        return word in self.vocab[number] or (len(word) >= 2 and word in self.texts[number])
+
+    def coverage(self, words: set[str], number: int) -> float:
+        """Share of the words' IDF mass that the measure contains."""
+        total = sum(self.idf(w) for w in words)
+        if not total:
+            return 0.0
+        return sum(self.idf(w) for w in words if self.contains(number, w)) / total
+
+    def sentence_overlap(self, words: set[str], sentence: str) -> float:
+        total = sum(self.idf(w) for w in words)
+        found = sum(self.idf(w) for w in words if len(w) >= 2 and w in sentence.lower())
+        return found / total if total else 0.0
+
+
+class Retriever:
+    def __init__(self, store: Store, policy: Policy, relevance_floor: float,
+                 cache_size: int = 1024) -> None:
+        self.store = store
+        self.policy = policy
+        self.relevance_floor = relevance_floor
+        self.lexical = LexicalIndex(policy.document.measures)
+        self._cache: OrderedDict[str, Retrieval] = OrderedDict()
+        self._cache_size = cache_size
+        self._measure_count = len(policy.document.measures)
+
+    def warm_up(self) -> None:
+        tokens("预热")
+        self.retrieve("预热")
+
+    def retrieve(self, message: str) -> Retrieval:
+        started = time.perf_counter()
+        question = understand(message)
+        cached = self._cache.get(question.text)
+        if cached is not None:
+            self._cache.move_to_end(question.text)
+            return dataclasses.replace(cached, elapsed_ms=(time.perf_counter() - started) * 1000)
+        retrieval = self._search(question)
+        self._cache[question.text] = retrieval
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return dataclasses.replace(retrieval, elapsed_ms=(time.perf_counter() - started) * 1000)
+
+    def _search(self, question: Question) -> Retrieval:
+        vector = self.store.embedder.embed_query(question.text)
+        hits = self.store.search(vector, limit=self.store.count())
+        words = tokens(question.text)
+
+        dense: dict[int, float] = {}
+        sentences: dict[int, list[Evidence]] = {}
+        for hit in hits:
+            number = int(hit.metadata["measure_number"])
+            if not number:
+                continue  # introduction and closing: citable text, not a measure
+            dense[number] = max(dense.get(number, -1.0), hit.similarity)
+            if hit.metadata["kind"] == "sentence":
+                start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
+                text = self.policy.document.text[start:end]
+                score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(words, text)
+                sentences.setdefault(number, []).append(Evidence(text, start, end, score))
+
+        named = question.measure_reference
+        ranked = []
+        for number, dense_score in dense.items():
+            lexical = self.lexical.coverage(words, number)
+            evidence = sorted(sentences.get(number, []), key=lambda e: -e.score)
+            ranked.append(RankedMeasure(
+                number=number,
+                score=dense_score + LEXICAL_WEIGHT * lexical,
+                dense=dense_score,
+                lexical=lexical,
+                evidence=tuple(evidence),
+                named=number == named,
+            ))
+        ranked.sort(key=lambda m: (not m.named, -m.score))
+        gate_score = max((m.score for m in ranked), default=0.0)
+        if question.english:
+            gate_score += ENGLISH_ALLOWANCE
+        lowered = question.text.lower()
+        declined_for = next((w for w in self.policy.not_covered if w in lowered), None)
+        if named is not None:
+            in_scope = 1 <= named <= self._measure_count
+        else:
+            in_scope = declined_for is None and gate_score >= self.relevance_floor
+        return Retrieval(question, tuple(ranked), in_scope, gate_score, declined_for)

