@@ -1,0 +1,76 @@
+"""One turn of a conversation: understand, resolve a follow-up, retrieve, answer.
+
+Follow-ups are resolved without an LLM: a short or pronoun-led message ("那企业呢？",
+"它对游戏公司有用吗") is searched together with the previous question, and the measures
+the previous answer cited stay first.
+"""
+
+import re
+from dataclasses import dataclass
+
+from app.answer import Answer, compose, meta_answer, refuse
+from app.query import understand
+from app.retrieve import Retrieval, Retriever, tokens
+from ingest.parse import chinese_to_int
+from ingest.source import Policy
+
+FOLLOW_UP = re.compile(
+    r"^(那|那么|那如果|还有|另外|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
+    r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
+    r"|^(and|what about|how about|does it|is it|it|that|this)\b", re.I)
+CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure （([一二三四五六七八九十]+)）")
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    answer: Answer
+    retrieval: Retrieval | None
+    mode: str = "extractive"
+    fallback_reason: str | None = None
+
+
+def previously_cited(history: list[Turn]) -> list[int]:
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            found = [chinese_to_int(a or b) for a, b in CITED_LABEL.findall(turn.content)]
+            return list(dict.fromkeys(found))
+    return []
+
+
+def is_follow_up(text: str) -> bool:
+    return bool(FOLLOW_UP.search(text)) or len(tokens(text)) <= 1
+
+
+class Chat:
+    def __init__(self, retriever: Retriever, policy: Policy) -> None:
+        self.retriever = retriever
+        self.policy = policy
+
+    def search(self, message: str, history: list[Turn]) -> Retrieval:
+        question = understand(message)
+        previous = [t.content for t in history if t.role == "user"]
+        if not previous or question.measure_reference is not None or not is_follow_up(question.text):
+            return self.retriever.retrieve(message)
+        combined = self.retriever.retrieve(f"{previous[-1]} {message}")
+        own = self.retriever.retrieve(message)
+        if own.declined_for:  # "那公积金呢？" changes the subject to one we do not cover
+            return own
+        prior = [n for n in previously_cited(history) if 1 <= n <= len(self.policy.document.measures)]
+        ranked = sorted(combined.ranked, key=lambda m: (m.number not in prior[:1], -m.score))
+        return Retrieval(question, tuple(ranked), combined.in_scope or bool(prior),
+                         combined.gate_score, None, combined.elapsed_ms)
+
+    def reply(self, message: str, history: list[Turn] | None = None) -> ChatResult:
+        question = understand(message)
+        if question.meta and question.measure_reference is None:
+            return ChatResult(meta_answer(question.meta, question.english, self.policy), None)
+        retrieval = self.search(message, history or [])
+        if not retrieval.in_scope:
+            return ChatResult(refuse(retrieval, self.policy), retrieval)
+        return ChatResult(compose(retrieval, self.policy), retrieval)

@@ -1,0 +1,123 @@
+"""The service's errors. Each carries its HTTP status and a stable code; one handler turns
+any of them (and FastAPI's own) into the one JSON body:
+
+    {"error": {"code": "message_too_long", "message": "…"}}
+
+    PolicybotError (500 internal_error)
+    ├── BadRequest (400 bad_request)
+    │   ├── MalformedJSON (400 malformed_json)
+    │   └── InvalidRequest (422 invalid_request)
+    │       ├── EmptyMessage (422 empty_message)
+    │       ├── MessageTooLong (422 message_too_long)
+    │       └── HistoryTooLong (422 history_too_long)
+    ├── NotFound (404 not_found)
+    ├── PayloadTooLarge (413 payload_too_large)
+    ├── RateLimited (429 rate_limited)
+    └── Unavailable (503 store_unavailable)
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class PolicybotError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers
+
+
+class BadRequest(PolicybotError):
+    status, code = 400, "bad_request"
+
+
+class MalformedJSON(BadRequest):
+    status, code = 400, "malformed_json"
+
+
+class InvalidRequest(BadRequest):
+    status, code = 422, "invalid_request"
+
+
+class EmptyMessage(InvalidRequest):
+    code = "empty_message"
+
+
+class MessageTooLong(InvalidRequest):
+    code = "message_too_long"
+
+
+class HistoryTooLong(InvalidRequest):
+    code = "history_too_long"
+
+
+class NotFound(PolicybotError):
+    status, code = 404, "not_found"
+
+
+class PayloadTooLarge(PolicybotError):
+    status, code = 413, "payload_too_large"
+
+
+class RateLimited(PolicybotError):
+    status, code = 429, "rate_limited"
+
+
+class Unavailable(PolicybotError):
+    status, code = 503, "store_unavailable"
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def error_response(error: PolicybotError) -> JSONResponse:
+    return JSONResponse(error_body(error.code, error.message), status_code=error.status,
+                        headers=error.headers)
+
+
+STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+
+
+def _describe(errors: list[Any]) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PolicybotError)
+    async def policybot_error(request: Request, error: PolicybotError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = list(error.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(MalformedJSON("the body is not valid JSON: send "
+                                                '{"message": "…"} as UTF-8 JSON'))
+        return error_response(InvalidRequest(f"the request does not match the schema: "
+                                             f"{_describe(errors)}"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(error.status_code, "http_error")
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        return JSONResponse(error_body(code, message), status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # the details go to the log with the request id, never to the client
+        return JSONResponse(error_body("internal_error", "something went wrong on our side; "
+                                       "please try again"), status_code=500)

@@ -1,0 +1,117 @@
+"""The HTTP contract's own models: clients (the WeChat mini-program, the page, any JSON
+program) rely on these names."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=4000)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"message": "我家老人需要长期护理，有什么政策？"},
+        {"message": "那企业呢？", "history": [
+            {"role": "user", "content": "第十二条讲的是什么？"},
+            {"role": "assistant", "content": "根据第（十二）条「加快创新“知识产权（IP）+”新模式」：…"},
+        ]},
+    ]})
+
+    message: str = Field(description="the user's question, at most 500 characters")
+    history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
+
+
+class CitationOut(BaseModel):
+    measure: int = Field(ge=1, le=16, examples=[6])
+    label: str = Field(examples=["（六）"])
+    title: str = Field(examples=["提升家政和银发服务消费品质"])
+    title_en: str = Field(examples=["Better domestic and eldercare services"])
+    section: str = Field(examples=["一、丰富高品质服务消费新供给"])
+    quote: str = Field(examples=["持续发展助医陪诊、助浴、助行等养老服务新业态。"])
+    doc_id: str
+    doc_title: str
+    url: str = Field(description="the whole measure", examples=["/v1/measures/6"])
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    grounded: bool = Field(description="false when the document does not cover the question")
+    mode: Literal["extractive", "llm"]
+    suggestions: list[str]
+    request_id: str
+    fallback_reason: str | None = None
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"query": "知识产权", "limit": 3}]})
+
+    query: str
+    limit: int = Field(default=5, ge=1, le=16)
+
+
+class EvidenceOut(BaseModel):
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class SearchHit(BaseModel):
+    measure: int
+    label: str
+    title: str
+    section: str
+    score: float
+    evidence: list[EvidenceOut]
+
+
+class SearchResponse(BaseModel):
+    query: str
+    in_scope: bool
+    results: list[SearchHit]
+    request_id: str
+
+
+class AudienceOut(BaseModel):
+    id: str
+    label: str
+    label_en: str
+
+
+class MeasureSummary(BaseModel):
+    measure: int
+    label: str
+    title: str
+    title_en: str
+    section: str
+    audiences: list[str]
+    topics: list[str]
+
+
+class MeasureList(BaseModel):
+    measures: list[MeasureSummary]
+    audiences: list[AudienceOut]
+
+
+class MeasureDetail(MeasureSummary):
+    text: str
+    sentences: list[str]
+    doc_id: str
+    doc_title: str
+
+
+class Suggestions(BaseModel):
+    suggestions: list[str]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["message_too_long"])
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
