@@ -13,7 +13,7 @@ from ingest.parse import int_to_chinese
 from ingest.source import Policy
 
 # a measure is cited beside the best one only when it scores this close to it
-CITE_GAP = 0.01
+CITE_GAP = 0.004
 MAX_CITED = 3
 # a second evidence sentence is quoted when it scores this close to the first
 QUOTE_GAP = 0.015
@@ -22,8 +22,6 @@ NUMBER_CLAIM = re.compile(
     r"|[一二三四五六七八九十百千万两]+(?:万|千|亿)?(?:元|块)"
 )
 
-GREETING = re.compile(r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好|谢谢|多谢|再见)"
-                      r"[呀啊哇！!。.~～，, ]*$", re.I)
 EXAMPLES_ZH = (
     "我家老人需要长期护理，有什么政策？",
     "我们公司有动漫IP，政府对IP授权合作有什么支持？",
@@ -148,7 +146,7 @@ def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
                 "measure 6 say?\"" if english else
                 f"这份文件共有{count}条措施，编号从（一）到（{last}），没有您说的这一条。"
                 "您可以问其中任意一条，比如「第（六）条讲了什么？」")
-    elif GREETING.match(retrieval.question.text):
+    elif retrieval.question.greeting:
         text = (f"Hello! I answer questions about \"{policy.title_en}\" ({count} measures on "
                 f"{COVERAGE_EN}). You could ask:" if english else
                 f"您好！我可以解答《{policy.title}》的相关问题，它的{count}条措施涉及{COVERAGE_ZH}"
@@ -185,6 +183,11 @@ def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer
         elif kind == "title":
             parts.append(f"Its title is 《{policy.title}》 (\"{policy.title_en}\")." if english
                          else f"文件全称是《{policy.title}》。")
+        elif kind == "basis":
+            intro = next(p for p in document.passages if p.kind == "intro")
+            basis = next((s.text for s in intro.sentences if "贯彻" in s.text), intro.text)
+            parts.append(f"Its introduction says: 「{basis}」" if english
+                         else f"文件开头写明：{basis}")
         elif kind == "release":
             parts.append("It is a public document (此件主动公开发布)." if english
                          else f"是公开文件，原文注明“{policy.release_note}”。")

@@ -18,7 +18,7 @@ FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|另外|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b", re.I)
-CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure （([一二三四五六七八九十]+)）")
+CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure \((\d+)\)")
 
 
 @dataclass(frozen=True)

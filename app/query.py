@@ -27,7 +27,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 META_PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(
         r"(哪天|哪一天|何时|什么时候|几月|几号|日期|时间|哪年).{0,6}(印发|发布|出台|发的|颁布|公布|制定)"
-        r"|(印发|发布|出台|颁布|公布).{0,4}(日期|时间)"
+        r"|(印发|发布|出台|颁布|公布).{0,4}(日期|时间)|落款|(成文|发文)(日期|时间)"
         r"|when (was|were|did)\b.*\b(issued|published|released|adopted)"
         r"|(issue|publication|release) date", re.I),
     "issuers": re.compile(
@@ -43,8 +43,14 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
     "title": re.compile(
         r"(文件|政策|文件的|政策的|这份|该)(标题|名称|全称|名字)|叫什么(名字)?|全称是"
         r"|(title|name) of (the|this) (document|policy)", re.I),
+    "basis": re.compile(
+        r"(根据|依据|依照|贯彻|落实)[^，。]{0,12}(哪个|哪份|什么|哪些)[^，。]{0,6}(文件|精神|政策|部署)"
+        r"|(出台|制定|印发)的?(背景|目的|原因)|为什么(出台|制定|印发)"
+        r"|(why|basis|purpose).{0,30}(issued|policy|document|measures)", re.I),
     "release": re.compile(r"(公开|保密|公布).{0,4}(吗|么|发布|文件)|is it public", re.I),
 }
+GREETING = re.compile(r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好|谢谢|多谢|再见|"
+                      r"thanks|thank you|bye)[呀啊哇！!。.~～，, ]*$", re.I)
 # a meta pattern only counts when the question is about the document, not a topic in it
 DOCUMENT_WORDS = re.compile(r"文件|政策|措施|这份|该文|通知|document|policy|measures", re.I)
 
@@ -56,6 +62,7 @@ class Question:
     english: bool
     measure_reference: int | None  # the measure number it names, as written (may be 20)
     meta: tuple[str, ...]  # which facts about the document it asks for
+    greeting: bool  # a bare hello or thanks: nothing to look up
 
 
 @cache
@@ -110,4 +117,5 @@ def understand(raw: str) -> Question:
         english=is_english(text),
         measure_reference=measure_reference(text),
         meta=meta_kinds(text),
+        greeting=bool(GREETING.match(text)),
     )

@@ -34,7 +34,12 @@ STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 如何 是 是不是 在 我 我们 "
     "你 你们 他 她 它 能 能不能 会 会不会 可以 可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 "
     "一 上海 上海市 政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 请 "
-    "一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府".split()
+    "一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 "
+    "a an the is are was were be been do does did will would can could should there this that "
+    "these those it its of in on at to for from by with and or not no any some more most "
+    "what which who whom how when where why i we you my our your me us they them their "
+    "shanghai policy policies measure measures support supported government city plan plans "
+    "have has had get got about into than so if as up out new".split()
 )
 
 
@@ -85,9 +90,10 @@ def tokens(text: str) -> set[str]:
 
 
 class LexicalIndex:
-    def __init__(self, measures: tuple[Measure, ...]) -> None:
-        self.texts = {m.number: m.text.lower() for m in measures}
-        self.vocab = {m.number: tokens(m.text) for m in measures}
+    def __init__(self, measures: tuple[Measure, ...], english: dict[int, str]) -> None:
+        # a measure's words are its Chinese text's and its English rendering's
+        self.texts = {m.number: f"{m.text} {english.get(m.number, '')}".lower() for m in measures}
+        self.vocab = {m.number: tokens(self.texts[m.number]) for m in measures}
         counts: dict[str, int] = {}
         for words in self.vocab.values():
             for word in words:
@@ -121,7 +127,8 @@ class Retriever:
         self.store = store
         self.policy = policy
         self.relevance_floor = relevance_floor
-        self.lexical = LexicalIndex(policy.document.measures)
+        english = {number: notes.text_en for number, notes in policy.notes.items()}
+        self.lexical = LexicalIndex(policy.document.measures, english)
         self._cache: OrderedDict[str, Retrieval] = OrderedDict()
         self._cache_size = cache_size
         self._measure_count = len(policy.document.measures)
@@ -182,6 +189,8 @@ class Retriever:
         declined_for = next((w for w in self.policy.not_covered if w in lowered), None)
         if named is not None:
             in_scope = 1 <= named <= self._measure_count
+        elif question.greeting:
+            in_scope = False
         else:
             in_scope = declined_for is None and gate_score >= self.relevance_floor
         return Retrieval(question, tuple(ranked), in_scope, gate_score, declined_for)
