@@ -33,11 +33,15 @@ EXAMPLES_EN = (
     "What support is there for companies that own IP?",
     "Are there multilingual services for foreign visitors?",
 )
-COVERAGE_ZH = ("文旅、体育、教育培训、健康医疗、餐饮、家政养老、服务业开放、服务品牌与标准、"
-               "知识产权、融合消费场景、数字消费、信用体系和境外游客便利")
-COVERAGE_EN = ("culture and tourism, sports, education, health, dining, domestic and eldercare "
-               "services, opening up, brands and standards, IP, blended and digital consumption, "
-               "credit, and convenience for foreign visitors")
+COVERAGE_ZH = (
+    "文旅、体育、教育培训、健康医疗、餐饮、家政养老、服务业开放、服务品牌与标准、"
+    "知识产权、融合消费场景、数字消费、信用体系和境外游客便利"
+)
+COVERAGE_EN = (
+    "culture and tourism, sports, education, health, dining, domestic and eldercare "
+    "services, opening up, brands and standards, IP, blended and digital consumption, "
+    "credit, and convenience for foreign visitors"
+)
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,9 @@ def citation(measure: RankedMeasure, policy: Policy) -> Citation:
     )
 
 
-def unsupported_numbers(question: str, citations: list[Citation] | tuple[Citation, ...],
-                        policy: Policy) -> list[str]:
+def unsupported_numbers(
+    question: str, citations: list[Citation] | tuple[Citation, ...], policy: Policy
+) -> list[str]:
     """Amounts and durations the question states that no cited measure contains."""
     texts = "".join(policy.measure(c.measure).text for c in citations)
     return [claim for claim in NUMBER_CLAIM.findall(question) if claim.strip() not in texts]
@@ -108,31 +113,37 @@ def compose(retrieval: Retrieval, policy: Policy) -> Answer:
         lines.append(
             "Note: the original text does not contain the figure or promise in your question. "
             "Here is what it does say."
-            if english else "需要说明：文件原文里没有您提到的数字或承诺，以下是原文的规定。"
+            if english
+            else "需要说明：文件原文里没有您提到的数字或承诺，以下是原文的规定。"
         )
     for index, c in enumerate(cited):
         if english:
             says = "says" if index == 0 else "also says"
-            lines.append(f"Measure ({c.measure}) \"{c.title_en}\" {says}: 「{c.quote}」")
+            lines.append(f'Measure ({c.measure}) "{c.title_en}" {says}: 「{c.quote}」')
         elif index == 0:
             lines.append(f"根据第{c.label}条「{c.title}」：{c.quote}")
         else:
             lines.append(f"另外，第{c.label}条「{c.title}」提到：{c.quote}")
     if english:
-        lines.append(f"(Quoted from the Chinese original of \"{policy.title_en}\", issued on "
-                     f"{policy.issue_date_iso}.)")
+        lines.append(
+            f'(Quoted from the Chinese original of "{policy.title_en}", issued on '
+            f"{policy.issue_date_iso}.)"
+        )
     else:
         lines.append("具体办理条件和流程，请以相关主管部门发布的细则为准。")
     return Answer("\n".join(lines), tuple(cited), True, suggestions_after(retrieval, cited, policy))
 
 
-def suggestions_after(retrieval: Retrieval, cited: list[Citation], policy: Policy) -> tuple[str, ...]:
+def suggestions_after(
+    retrieval: Retrieval, cited: list[Citation], policy: Policy
+) -> tuple[str, ...]:
     cited_numbers = {c.measure for c in cited}
     nearby = [m.number for m in retrieval.ranked if m.number not in cited_numbers][:2]
     if retrieval.question.english:
-        return tuple(f"What does measure ({n}) \"{policy.notes[n].title_en}\" say?" for n in nearby)
-    return tuple(f"第{policy.measure(n).label}条「{policy.measure(n).title}」讲了什么？"
-                 for n in nearby)
+        return tuple(f'What does measure ({n}) "{policy.notes[n].title_en}" say?' for n in nearby)
+    return tuple(
+        f"第{policy.measure(n).label}条「{policy.measure(n).title}」讲了什么？" for n in nearby
+    )
 
 
 def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
@@ -141,22 +152,32 @@ def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
     count = len(policy.document.measures)
     last = int_to_chinese(count)
     if named is not None and not 1 <= named <= count:
-        text = (f"The document has {count} measures, numbered (1) to ({count}); there is no "
-                "measure with the number you gave. Ask about any of them, e.g. \"What does "
-                "measure 6 say?\"" if english else
-                f"这份文件共有{count}条措施，编号从（一）到（{last}），没有您说的这一条。"
-                "您可以问其中任意一条，比如「第（六）条讲了什么？」")
+        text = (
+            f"The document has {count} measures, numbered (1) to ({count}); there is no "
+            'measure with the number you gave. Ask about any of them, e.g. "What does '
+            'measure 6 say?"'
+            if english
+            else f"这份文件共有{count}条措施，编号从（一）到（{last}），没有您说的这一条。"
+            "您可以问其中任意一条，比如「第（六）条讲了什么？」"
+        )
     elif retrieval.question.greeting:
-        text = (f"Hello! I answer questions about \"{policy.title_en}\" ({count} measures on "
-                f"{COVERAGE_EN}). You could ask:" if english else
-                f"您好！我可以解答《{policy.title}》的相关问题，它的{count}条措施涉及{COVERAGE_ZH}"
-                "等方面。您可以这样问：")
+        text = (
+            f'Hello! I answer questions about "{policy.title_en}" ({count} measures on '
+            f"{COVERAGE_EN}). You could ask:"
+            if english
+            else f"您好！我可以解答《{policy.title}》的相关问题，它的{count}条措施涉及{COVERAGE_ZH}"
+            "等方面。您可以这样问："
+        )
     elif english:
-        text = (f"Sorry, \"{policy.title_en}\" does not cover this, and I only answer from that "
-                f"document. Its {count} measures cover {COVERAGE_EN}. You could ask:")
+        text = (
+            f'Sorry, "{policy.title_en}" does not cover this, and I only answer from that '
+            f"document. Its {count} measures cover {COVERAGE_EN}. You could ask:"
+        )
     else:
-        text = (f"抱歉，《{policy.title}》没有涉及这个问题，我只根据这份文件回答。"
-                f"它的{count}条措施涉及{COVERAGE_ZH}等方面。您可以这样问：")
+        text = (
+            f"抱歉，《{policy.title}》没有涉及这个问题，我只根据这份文件回答。"
+            f"它的{count}条措施涉及{COVERAGE_ZH}等方面。您可以这样问："
+        )
     return Answer(text, (), False, EXAMPLES_EN if english else EXAMPLES_ZH)
 
 
@@ -167,29 +188,48 @@ def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer
     parts = []
     for kind in kinds:
         if kind == "date":
-            parts.append(f"It was issued on {policy.issue_date_iso} ({policy.issue_date})."
-                         if english else f"这份文件于{policy.issue_date}印发。")
+            parts.append(
+                f"It was issued on {policy.issue_date_iso} ({policy.issue_date})."
+                if english
+                else f"这份文件于{policy.issue_date}印发。"
+            )
         elif kind == "issuers":
             bodies = "、".join(policy.issuers)
-            parts.append(f"It was issued jointly by {len(policy.issuers)} bodies: {bodies}."
-                         if english else f"由{len(policy.issuers)}个部门联合印发：{bodies}。")
+            parts.append(
+                f"It was issued jointly by {len(policy.issuers)} bodies: {bodies}."
+                if english
+                else f"由{len(policy.issuers)}个部门联合印发：{bodies}。"
+            )
         elif kind == "count":
-            parts.append(f"It has {len(document.measures)} measures in {sections_en} sections."
-                         if english else
-                         f"文件共有{len(document.measures)}条措施，分为{sections_en}个部分：{sections}。")
+            parts.append(
+                f"It has {len(document.measures)} measures in {sections_en} sections."
+                if english
+                else f"文件共有{len(document.measures)}条措施，"
+                f"分为{sections_en}个部分：{sections}。"
+            )
         elif kind == "sections":
-            parts.append(f"It has {sections_en} sections: {sections}." if english else
-                         f"文件分为{sections_en}个部分：{sections}。")
+            parts.append(
+                f"It has {sections_en} sections: {sections}."
+                if english
+                else f"文件分为{sections_en}个部分：{sections}。"
+            )
         elif kind == "title":
-            parts.append(f"Its title is 《{policy.title}》 (\"{policy.title_en}\")." if english
-                         else f"文件全称是《{policy.title}》。")
+            parts.append(
+                f'Its title is 《{policy.title}》 ("{policy.title_en}").'
+                if english
+                else f"文件全称是《{policy.title}》。"
+            )
         elif kind == "basis":
             intro = next(p for p in document.passages if p.kind == "intro")
             basis = next((s.text for s in intro.sentences if "贯彻" in s.text), intro.text)
-            parts.append(f"Its introduction says: 「{basis}」" if english
-                         else f"文件开头写明：{basis}")
+            parts.append(
+                f"Its introduction says: 「{basis}」" if english else f"文件开头写明：{basis}"
+            )
         elif kind == "release":
-            parts.append("It is a public document (此件主动公开发布)." if english
-                         else f"是公开文件，原文注明“{policy.release_note}”。")
-    lead = f"About \"{policy.title_en}\": " if english else f"关于《{policy.title}》："
+            parts.append(
+                "It is a public document (此件主动公开发布)."
+                if english
+                else f"是公开文件，原文注明“{policy.release_note}”。"
+            )
+    lead = f'About "{policy.title_en}": ' if english else f"关于《{policy.title}》："
     return Answer(lead + "".join(parts), (), True, EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2])

@@ -7,6 +7,7 @@ the previous answer cited stay first.
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.answer import Answer, compose, meta_answer, refuse
 from app.query import understand
@@ -14,10 +15,15 @@ from app.retrieve import Retrieval, Retriever, tokens
 from ingest.parse import chinese_to_int
 from ingest.source import Policy
 
+if TYPE_CHECKING:  # app.llm builds on this module
+    from app.llm import Writer
+
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|另外|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
-    r"|^(and|what about|how about|does it|is it|it|that|this)\b", re.I)
+    r"|^(and|what about|how about|does it|is it|it|that|this)\b",
+    re.I,
+)
 CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure \((\d+)\)")
 
 
@@ -48,29 +54,61 @@ def is_follow_up(text: str) -> bool:
 
 
 class Chat:
-    def __init__(self, retriever: Retriever, policy: Policy) -> None:
+    def __init__(
+        self, retriever: Retriever, policy: Policy, writer: "Writer | None" = None
+    ) -> None:
         self.retriever = retriever
         self.policy = policy
+        self.writer = writer  # with a chat model: answers it writes, follow-ups it condenses
 
     def search(self, message: str, history: list[Turn]) -> Retrieval:
         question = understand(message)
         previous = [t.content for t in history if t.role == "user"]
-        if not previous or question.measure_reference is not None or not is_follow_up(question.text):
+        if (
+            not previous
+            or question.measure_reference is not None
+            or not is_follow_up(question.text)
+        ):
             return self.retriever.retrieve(message)
         combined = self.retriever.retrieve(f"{previous[-1]} {message}")
         own = self.retriever.retrieve(message)
         if own.declined_for:  # "那公积金呢？" changes the subject to one we do not cover
             return own
-        prior = [n for n in previously_cited(history) if 1 <= n <= len(self.policy.document.measures)]
+        prior = [
+            n for n in previously_cited(history) if 1 <= n <= len(self.policy.document.measures)
+        ]
         ranked = sorted(combined.ranked, key=lambda m: (m.number not in prior[:1], -m.score))
-        return Retrieval(question, tuple(ranked), combined.in_scope or bool(prior),
-                         combined.gate_score, None, combined.elapsed_ms)
+        return Retrieval(
+            question,
+            tuple(ranked),
+            combined.in_scope or bool(prior),
+            combined.gate_score,
+            None,
+            combined.elapsed_ms,
+        )
 
-    def reply(self, message: str, history: list[Turn] | None = None) -> ChatResult:
+    def standalone_search(self, message: str, history: list[Turn]) -> Retrieval:
+        if self.writer is not None and any(t.role == "user" for t in history):
+            standalone = self.writer.condense(message, history)
+            if standalone is not None:
+                return self.retriever.retrieve(standalone)
+        return self.search(message, history)
+
+    def prepare(self, message: str, history: list[Turn]) -> ChatResult | Retrieval:
+        """The answer when nothing is left to write (facts about the document, refusals),
+        else the in-scope retrieval to write it from."""
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return ChatResult(meta_answer(question.meta, question.english, self.policy), None)
-        retrieval = self.search(message, history or [])
+        retrieval = self.standalone_search(message, history)
         if not retrieval.in_scope:
             return ChatResult(refuse(retrieval, self.policy), retrieval)
-        return ChatResult(compose(retrieval, self.policy), retrieval)
+        return retrieval
+
+    def reply(self, message: str, history: list[Turn] | None = None) -> ChatResult:
+        prepared = self.prepare(message, history or [])
+        if isinstance(prepared, ChatResult):
+            return prepared
+        if self.writer is not None:
+            return self.writer.write(prepared, self.policy)
+        return ChatResult(compose(prepared, self.policy), prepared)

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.settings import Settings
 
@@ -23,8 +24,10 @@ def ingest_command(settings: Settings) -> int:
     where = settings.chroma_url or settings.store_dir
     report = ingest(bundled_policy(), _store(settings))
     if report.changed:
-        print(f"built {report.collection} at {where}: {report.added} chunks added, "
-              f"{report.removed} removed, {report.kept} kept ({report.seconds:.1f} s)")
+        print(
+            f"built {report.collection} at {where}: {report.added} chunks added, "
+            f"{report.removed} removed, {report.kept} kept ({report.seconds:.1f} s)"
+        )
         if report.previous:
             print(f"switched from {report.previous} and dropped it")
     else:
@@ -49,14 +52,19 @@ def eval_command(settings: Settings, path: Path, answers: bool, url: str | None)
         retriever = _retriever(settings)
         retriever.warm_up()
         figures = evaluate_retrieval(retriever, items)
-    print(json.dumps({"file": str(path), "mode": "answers" if answers or url else "retrieval",
-                      **figures}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"file": str(path), "mode": "answers" if answers or url else "retrieval", **figures},
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
 def _http_asker(settings: Settings, url: str | None):
     import httpx
 
+    client: Any  # an httpx client, or the in-process TestClient
     if url:
         client = httpx.Client(base_url=url, timeout=30)
     else:
@@ -87,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print the API's JSON reply")
     evaluate = commands.add_parser("eval", help="score a golden JSONL file")
     evaluate.add_argument("file", type=Path)
-    evaluate.add_argument("--answers", action="store_true",
-                          help="score answers through the HTTP API, not the retrieval")
+    evaluate.add_argument(
+        "--answers",
+        action="store_true",
+        help="score answers through the HTTP API, not the retrieval",
+    )
     evaluate.add_argument("--url", help="score a running service at this base URL")
     args = parser.parse_args(argv)
     settings = Settings()

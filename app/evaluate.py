@@ -64,8 +64,9 @@ def _is_refusal_item(item: dict[str, Any]) -> bool:
     return not item.get("expect") and item.get("kind") != "meta"
 
 
-def _score_ranking(tally: Tally, item: dict[str, Any], ranked: list[int],
-                   grounded: bool) -> str | None:
+def _score_ranking(
+    tally: Tally, item: dict[str, Any], ranked: list[int], grounded: bool
+) -> str | None:
     tally.questions += 1
     expect = set(item.get("expect") or [])
     if _is_refusal_item(item):
@@ -92,8 +93,9 @@ def _score_ranking(tally: Tally, item: dict[str, Any], ranked: list[int],
     return None
 
 
-def evaluate_retrieval(retriever: Retriever, items: Iterable[dict[str, Any]],
-                       report: Callable[[str], None] = print) -> dict[str, Any]:
+def evaluate_retrieval(
+    retriever: Retriever, items: Iterable[dict[str, Any]], report: Callable[[str], None] = print
+) -> dict[str, Any]:
     tally = Tally()
     for item in items:
         question = item["turns"][-1] if "turns" in item else item["question"]
@@ -105,13 +107,16 @@ def evaluate_retrieval(retriever: Retriever, items: Iterable[dict[str, Any]],
         ranked = [m.number for m in retrieval.ranked] if retrieval.in_scope else []
         miss = _score_ranking(tally, item, ranked, grounded)
         if miss:
-            report(f"MISS {item.get('id', '-')} [{item.get('kind')}] {question} — {miss} "
-                   f"(gate {retrieval.gate_score:.3f})")
+            report(
+                f"MISS {item.get('id', '-')} [{item.get('kind')}] {question} — {miss} "
+                f"(gate {retrieval.gate_score:.3f})"
+            )
     return tally.figures()
 
 
-def evaluate_answers(ask: Ask, items: Iterable[dict[str, Any]],
-                     report: Callable[[str], None] = print) -> dict[str, Any]:
+def evaluate_answers(
+    ask: Ask, items: Iterable[dict[str, Any]], report: Callable[[str], None] = print
+) -> dict[str, Any]:
     tally = Tally()
     for item in items:
         turns = item.get("turns") or [item["question"]]
@@ -120,8 +125,10 @@ def evaluate_answers(ask: Ask, items: Iterable[dict[str, Any]],
         reply: dict[str, Any] = {}
         for turn in turns:
             reply = ask(turn, history)
-            history += [{"role": "user", "content": turn},
-                        {"role": "assistant", "content": reply.get("answer", "")}]
+            history += [
+                {"role": "user", "content": turn},
+                {"role": "assistant", "content": reply.get("answer", "")},
+            ]
         tally.latencies_ms.append((time.perf_counter() - started) * 1000 / len(turns))
         cited = [c["measure"] for c in reply.get("citations", [])]
         misses = []
@@ -144,6 +151,8 @@ def evaluate_answers(ask: Ask, items: Iterable[dict[str, Any]],
         if any(m.startswith("answer") for m in misses):
             tally.contains_failed += 1
         if misses:
-            report(f"MISS {item.get('id', '-')} [{item.get('kind')}] {turns[-1]} — {'; '.join(misses)}"
-                   f" | {answer[:80]!r}")
+            report(
+                f"MISS {item.get('id', '-')} [{item.get('kind')}] {turns[-1]} — {'; '.join(misses)}"
+                f" | {answer[:80]!r}"
+            )
     return tally.figures()

@@ -31,15 +31,18 @@ LEXICAL_WEIGHT = 0.08
 ENGLISH_ALLOWANCE = 0.05
 # words that say nothing about which measure: question scaffolding and the document's own topic
 STOPWORDS = frozenset(
-    "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 如何 是 是不是 在 我 我们 "
-    "你 你们 他 她 它 能 能不能 会 会不会 可以 可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 "
-    "一 上海 上海市 政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 请 "
-    "一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 "
-    "a an the is are was were be been do does did will would can could should there this that "
-    "these those it its of in on at to for from by with and or not no any some more most "
-    "what which who whom how when where why i we you my our your me us they them their "
-    "shanghai policy policies measure measures support supported government city plan plans "
-    "have has had get got about into than so if as up out new".split()
+    (
+        "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 "
+        "如何 是 是不是 在 我 我们 你 你们 他 她 它 能 能不能 会 会不会 可以 "
+        "可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 一 上海 上海市 "
+        "政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 "
+        "请 一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 "
+        "a an the is are was were be been do does did will would can could should there this "
+        "that these those it its of in on at to for from by with and or not no any some more "
+        "most what which who whom how when where why i we you my our your me us they them "
+        "their shanghai policy policies measure measures support supported government city "
+        "plan plans have has had get got about into than so if as up out new"
+    ).split()
 )
 
 
@@ -122,8 +125,9 @@ class LexicalIndex:
 
 
 class Retriever:
-    def __init__(self, store: Store, policy: Policy, relevance_floor: float,
-                 cache_size: int = 1024) -> None:
+    def __init__(
+        self, store: Store, policy: Policy, relevance_floor: float, cache_size: int = 1024
+    ) -> None:
         self.store = store
         self.policy = policy
         self.relevance_floor = relevance_floor
@@ -173,14 +177,16 @@ class Retriever:
         for number, dense_score in dense.items():
             lexical = self.lexical.coverage(words, number)
             evidence = sorted(sentences.get(number, []), key=lambda e: -e.score)
-            ranked.append(RankedMeasure(
-                number=number,
-                score=dense_score + LEXICAL_WEIGHT * lexical,
-                dense=dense_score,
-                lexical=lexical,
-                evidence=tuple(evidence),
-                named=number == named,
-            ))
+            ranked.append(
+                RankedMeasure(
+                    number=number,
+                    score=dense_score + LEXICAL_WEIGHT * lexical,
+                    dense=dense_score,
+                    lexical=lexical,
+                    evidence=tuple(evidence),
+                    named=number == named,
+                )
+            )
         ranked.sort(key=lambda m: (not m.named, -m.score))
         gate_score = max((m.score for m in ranked), default=0.0)
         if question.english:

@@ -6,9 +6,8 @@ Each measure's English rendering is chunked the same way, so that English questi
 English text: the bundled model matches across languages, but loses ~10 points doing it.
 """
 
-import re
-
 import hashlib
+import re
 from dataclasses import dataclass
 
 from ingest.parse import Measure, Passage
@@ -28,8 +27,9 @@ class Chunk:
     metadata: dict[str, str | int]
 
 
-def _chunk(policy: Policy, kind: str, text: str, start: int, end: int,
-           measure: Measure | None) -> Chunk:
+def _chunk(
+    policy: Policy, kind: str, text: str, start: int, end: int, measure: Measure | None
+) -> Chunk:
     # the id names what the chunk is and hashes what it says: same text, same id
     digest = hashlib.sha1(text.encode()).hexdigest()[:12]
     number = measure.number if measure else 0
@@ -59,8 +59,8 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
     notes = policy.notes.get(measure.number)
     if notes:
         # English chunks span the whole measure: there are no offsets into a translation
-        for sentence in re.split(r"(?<=[.!?])\s+", notes.text_en):
-            text = f"{notes.title_en}: {sentence}"
+        for english in re.split(r"(?<=[.!?])\s+", notes.text_en):
+            text = f"{notes.title_en}: {english}"
             chunks.append(_chunk(policy, "english", text, measure.start, measure.end, measure))
     return chunks
 

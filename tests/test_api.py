@@ -1,0 +1,198 @@
+"""The chat API through the HTTP layer, on the real store and embedder."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.source import Policy
+
+
+def ask(
+    client: TestClient, message: str, history: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    response = client.post("/v1/chat", json={"message": message, "history": history or []})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_contract(client: TestClient, policy: Policy) -> None:
+    body = ask(client, "我家老人需要长期护理，有什么政策？")
+    assert set(body) >= {"answer", "citations", "grounded", "mode", "suggestions", "request_id"}
+    first = body["citations"][0]
+    assert first["measure"] == 6 and first["label"] == "（六）"
+    assert first["title"] == "提升家政和银发服务消费品质"
+    assert first["section"] == "一、丰富高品质服务消费新供给"
+    assert first["doc_title"] == policy.title and first["doc_id"] == policy.doc_id
+    assert first["quote"] in policy.measure(6).text
+    assert body["grounded"] is True and body["mode"] == "extractive"
+    assert "根据第（六）条「提升家政和银发服务消费品质」" in body["answer"]
+    assert body["suggestions"]
+
+
+def test_every_quote_and_label_comes_from_a_cited_measure(
+    client: TestClient, policy: Policy
+) -> None:
+    body = ask(client, "外国游客在酒店能得到多语种服务吗？")
+    cited = {c["measure"] for c in body["citations"]}
+    for citation in body["citations"]:
+        assert citation["quote"] in body["answer"]
+        assert citation["quote"] in policy.measure(citation["measure"]).text
+    labels = {
+        policy.measure(n).label for n in range(1, 17) if policy.measure(n).label in body["answer"]
+    }
+    assert labels == {policy.measure(n).label for n in cited}
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [("第十二条讲的是什么？", 12), ("措施（六）的内容是什么", 6), ("第3条是关于什么的？", 3)],
+)
+def test_lookups_quote_the_whole_measure(
+    client: TestClient, policy: Policy, question: str, measure: int
+) -> None:
+    body = ask(client, question)
+    assert [c["measure"] for c in body["citations"]] == [measure]
+    assert body["citations"][0]["quote"] == "".join(
+        s.text for s in policy.measure(measure).sentences
+    )
+
+
+@pytest.mark.parametrize(
+    "question", ["上海明天会下雨吗？", "公积金贷款怎么申请？", "帮我写一首关于春天的诗", "你好"]
+)
+def test_uncovered_questions_are_refused_kindly(client: TestClient, question: str) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is False and body["citations"] == []
+    assert "文化" not in body["answer"] or "文旅" in body["answer"]
+    assert len(body["suggestions"]) >= 3
+
+
+def test_a_false_benefit_gets_the_real_text_not_a_yes(client: TestClient, policy: Policy) -> None:
+    body = ask(client, "第（六）条规定每月发5000元，对吧？")
+    assert [c["measure"] for c in body["citations"]] == [6]
+    assert "5000" not in body["answer"]
+    assert not body["answer"].startswith(("是", "对"))
+    assert "原文里没有您提到的数字或承诺" in body["answer"]
+
+
+def test_a_measure_that_does_not_exist(client: TestClient) -> None:
+    body = ask(client, "第二十条规定每人补贴一万元")
+    assert body["grounded"] is False and body["citations"] == []
+    assert "16条措施" in body["answer"] and "一万元" not in body["answer"]
+
+
+def test_english_question_gets_english_framing(client: TestClient) -> None:
+    body = ask(client, "Are there multilingual menus and guide maps for foreign visitors?")
+    assert body["citations"][0]["measure"] == 16
+    assert body["answer"].startswith(
+        'Measure (16) "Making service consumption more convenient" says: 「'
+    )
+    assert "多语种菜单" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "measure"),
+    [("第十二条讲的是什么？", "它对游戏公司有用吗", 12), ("我家老人需要长期护理", "那企业呢？", 6)],
+)
+def test_follow_ups_stay_on_the_topic(
+    client: TestClient, first: str, follow_up: str, measure: int
+) -> None:
+    previous = ask(client, first)
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": previous["answer"]},
+    ]
+    assert ask(client, follow_up, history)["citations"][0]["measure"] == measure
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("这份文件是哪天印发的？", "2025年12月25日"),
+        ("一共有多少条措施？", "16条措施"),
+        ("这份文件是哪些部门发布的", "上海市知识产权局"),
+        ("How many measures are there?", "16 measures"),
+    ],
+)
+def test_questions_about_the_document(client: TestClient, question: str, expected: str) -> None:
+    body = ask(client, question)
+    assert expected in body["answer"] and body["grounded"] and body["citations"] == []
+
+
+def test_measures_browse_and_detail(client: TestClient) -> None:
+    listing = client.get("/v1/measures").json()["measures"]
+    assert [m["measure"] for m in listing] == list(range(1, 17))
+    detail = client.get("/v1/measures/6").json()
+    assert detail["label"] == "（六）" and "认知障碍照护床位" in detail["text"]
+
+
+@pytest.mark.parametrize("number", [0, 17])
+def test_measures_out_of_range_are_404_in_the_error_shape(client: TestClient, number: int) -> None:
+    response = client.get(f"/v1/measures/{number}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_search_ranks_measures_with_evidence(client: TestClient) -> None:
+    body = client.post("/v1/search", json={"query": "商标快速审查", "limit": 3}).json()
+    assert body["in_scope"] and len(body["results"]) == 3
+    assert body["results"][0]["measure"] == 10
+    assert "商标快速审查" in body["results"][0]["evidence"][0]["text"]
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["chunks"] > 100
+
+
+def test_openapi_docs_carry_chinese_examples(client: TestClient) -> None:
+    schema = client.get("/openapi.json").text
+    assert "我家老人需要长期护理" in schema
+    assert client.get("/docs").status_code == 200
+
+
+ERROR_CASES = [
+    ({"message": ""}, 422, "empty_message"),
+    ({"message": "   \n\t "}, 422, "empty_message"),
+    ({"message": "问" * 501}, 422, "message_too_long"),
+    (
+        {"message": "你好", "history": [{"role": "user", "content": "x"}] * 21},
+        422,
+        "history_too_long",
+    ),
+    ({"message": 42}, 422, "invalid_request"),
+    ({"history": []}, 422, "invalid_request"),
+    ({"message": "hi", "history": [{"role": "system", "content": "x"}]}, 422, "invalid_request"),
+    ({"message": "hi", "history": "not a list"}, 422, "invalid_request"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "code"), ERROR_CASES)
+def test_bad_input_gets_the_one_error_shape(
+    client: TestClient, body: Any, status: int, code: str
+) -> None:
+    response = client.post("/v1/chat", json=body)
+    assert response.status_code == status
+    assert set(response.json()) == {"error"}
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+def test_the_error_body_is_pinned(client: TestClient) -> None:
+    response = client.post(
+        "/v1/chat", content=b'{"message": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {
+            "code": "malformed_json",
+            "message": 'the body is not valid JSON: send {"message": "…"} as UTF-8 JSON',
+        }
+    }
+
+
+def test_unknown_routes_and_methods_use_the_error_shape(client: TestClient) -> None:
+    assert client.get("/v1/nope").json()["error"]["code"] == "not_found"
+    assert client.get("/v1/chat").json()["error"]["code"] == "method_not_allowed"
