@@ -20,9 +20,9 @@ install-dev: install
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded)
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 run: install
 	$(BIN)/policybot ingest
@@ -51,7 +51,7 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/retrieval.py
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

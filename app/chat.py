@@ -24,6 +24,9 @@ FOLLOW_UP = re.compile(
     r"|^(and|what about|how about|does it|is it|it|that|this)\b",
     re.I,
 )
+# a follow-up that points back at the measure just cited, not only at its topic
+POINTS_BACK = re.compile(r"它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
+PRIOR_BONUS = 0.01
 CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure \((\d+)\)")
 
 
@@ -77,7 +80,13 @@ class Chat:
         prior = [
             n for n in previously_cited(history) if 1 <= n <= len(self.policy.document.measures)
         ]
-        ranked = sorted(combined.ranked, key=lambda m: (m.number not in prior[:1], -m.score))
+        if POINTS_BACK.search(question.text):
+            ranked = sorted(combined.ranked, key=lambda m: (m.number not in prior[:1], -m.score))
+        else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
+            ranked = sorted(
+                combined.ranked,
+                key=lambda m: -(m.score + (PRIOR_BONUS if m.number in prior else 0)),
+            )
         return Retrieval(
             question,
             tuple(ranked),

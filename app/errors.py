@@ -13,7 +13,8 @@ any of them (and FastAPI's own) into the one JSON body:
     ├── NotFound (404 not_found)
     ├── PayloadTooLarge (413 payload_too_large)
     ├── RateLimited (429 rate_limited)
-    └── Unavailable (503 store_unavailable)
+    ├── Unavailable (503 store_unavailable)
+    └── RequestTimeout (504 timeout)
 """
 
 from typing import Any
@@ -74,17 +75,30 @@ class Unavailable(PolicybotError):
     status, code = 503, "store_unavailable"
 
 
+class RequestTimeout(PolicybotError):
+    status, code = 504, "timeout"
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
 def error_response(error: PolicybotError) -> JSONResponse:
-    return JSONResponse(error_body(error.code, error.message), status_code=error.status,
-                        headers=error.headers)
+    return JSONResponse(
+        error_body(error.code, error.message), status_code=error.status, headers=error.headers
+    )
 
 
-STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+STATUS_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+MALFORMED_JSON_MESSAGE = 'the body is not valid JSON: send {"message": "…"} as UTF-8 JSON'
 
 
 def _describe(errors: list[Any]) -> str:
@@ -104,20 +118,28 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = list(error.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(MalformedJSON("the body is not valid JSON: send "
-                                                '{"message": "…"} as UTF-8 JSON'))
-        return error_response(InvalidRequest(f"the request does not match the schema: "
-                                             f"{_describe(errors)}"))
+            return error_response(MalformedJSON(MALFORMED_JSON_MESSAGE))
+        return error_response(
+            InvalidRequest(f"the request does not match the schema: {_describe(errors)}")
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == "There was an error parsing the body":
+            # FastAPI's word for a body that is not UTF-8 (or otherwise undecodable)
+            return error_response(MalformedJSON(MALFORMED_JSON_MESSAGE))
         code = STATUS_CODES.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else "request failed"
-        return JSONResponse(error_body(code, message), status_code=error.status_code,
-                            headers=getattr(error, "headers", None))
+        return JSONResponse(
+            error_body(code, message),
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # the details go to the log with the request id, never to the client
-        return JSONResponse(error_body("internal_error", "something went wrong on our side; "
-                                       "please try again"), status_code=500)
+        return JSONResponse(
+            error_body("internal_error", "something went wrong on our side; please try again"),
+            status_code=500,
+        )

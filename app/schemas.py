@@ -12,13 +12,23 @@ class Turn(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"message": "我家老人需要长期护理，有什么政策？"},
-        {"message": "那企业呢？", "history": [
-            {"role": "user", "content": "第十二条讲的是什么？"},
-            {"role": "assistant", "content": "根据第（十二）条「加快创新“知识产权（IP）+”新模式」：…"},
-        ]},
-    ]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"message": "我家老人需要长期护理，有什么政策？"},
+                {
+                    "message": "那企业呢？",
+                    "history": [
+                        {"role": "user", "content": "第十二条讲的是什么？"},
+                        {
+                            "role": "assistant",
+                            "content": "根据第（十二）条「加快创新“知识产权（IP）+”新模式」：…",
+                        },
+                    ],
+                },
+            ]
+        }
+    )
 
     message: str = Field(description="the user's question, at most 500 characters")
     history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")

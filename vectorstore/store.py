@@ -232,7 +232,7 @@ class Store:
         return collection
 
     def count(self) -> int:
-        return int(self.collection().count())
+        return int(self._call(lambda c: c.count()))
 
     def all_chunks(self) -> list[Hit]:
         found = self._call(lambda c: c.get(include=["documents", "metadatas"]))

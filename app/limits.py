@@ -1,0 +1,220 @@
+"""What one client may ask of the service: a body-size limit, a rate limit and a time limit,
+as one pure ASGI middleware, so streaming responses pass through untouched.
+
+- Body size: a Content-Length over `max_body_bytes` is refused before anything is read; a
+  chunked body is counted while it arrives and refused once it passes the limit (413).
+- Rate: a token bucket per client, `rate_limit_per_minute` tokens a minute and at most
+  `rate_limit_burst` at once (429 with Retry-After). A client is the pseudonymous id in the
+  `client_id_header` when it is well formed, its IP otherwise. Buckets live in this process
+  only; a deployment with several instances must limit at its gateway (docs/RELIABILITY.md).
+- Time: a request that has not started its response after `request_timeout_seconds` gets a
+  504. The sync endpoints run in FastAPI's thread pool and a thread cannot be stopped, so
+  the abandoned work finishes in the background and its result is dropped; the limit frees
+  the client and the connection, not the thread.
+"""
+
+import asyncio
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    PolicybotError,
+    RateLimited,
+    RequestTimeout,
+    error_response,
+)
+from app.settings import Settings
+
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:=+/-]{1,64}$")
+MAX_BUCKETS = 10_000
+log = logging.getLogger("policybot.requests")
+
+
+class TokenBuckets:
+    """One token bucket per client key, in memory. Keys are kept in least-recently-used
+    order; a bucket idle long enough to have refilled is the same as a new one and is
+    dropped, and at most `max_buckets` are kept, so memory stays bounded whatever the
+    number of clients."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int,
+        max_buckets: int = MAX_BUCKETS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = per_minute / 60.0  # tokens a second
+        self.burst = float(burst)
+        self.max_buckets = max_buckets
+        self.clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, seen
+        self._lock = threading.Lock()
+
+    @property
+    def refill_seconds(self) -> float:
+        return self.burst / self.rate
+
+    def take(self, key: str) -> float:
+        """Take one token; 0 when granted, else the seconds until one is available."""
+        now = self.clock()
+        with self._lock:
+            self._evict(now)
+            tokens, seen = self._buckets.pop(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - seen) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _evict(self, now: float) -> None:
+        while self._buckets:
+            key, (_, seen) = next(iter(self._buckets.items()))
+            if now - seen < self.refill_seconds and len(self._buckets) < self.max_buckets:
+                return
+            del self._buckets[key]
+
+
+def client_key(scope: Scope, header: str) -> str:
+    wanted = header.lower().encode("latin-1")
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            client_id = value.decode("latin-1").strip()
+            if CLIENT_ID.match(client_id):
+                return f"id:{client_id}"
+            break  # malformed: counted against the address it came from
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+def content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            if not text.isdigit():
+                raise BadRequest("the Content-Length header is not a number")
+            return int(text)
+    return None
+
+
+class Limits:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.max_body_bytes = settings.max_body_bytes
+        self.timeout = settings.request_timeout_seconds
+        self.client_id_header = settings.client_id_header
+        self.buckets = (
+            TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+            if settings.rate_limit_per_minute > 0
+            else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            self.admit(scope)
+        except PolicybotError as error:
+            await error_response(error)(scope, receive, send)
+            return
+        await self.call_with_limits(scope, receive, send)
+
+    def admit(self, scope: Scope) -> None:
+        if self.buckets is not None and scope["path"] not in EXEMPT_PATHS:
+            wait = self.buckets.take(client_key(scope, self.client_id_header))
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                raise RateLimited(
+                    f"too many requests: try again in {seconds} s",
+                    headers={"Retry-After": str(seconds)},
+                )
+        length = content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            raise self.too_large()
+
+    def too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"the body is larger than {self.max_body_bytes} bytes: send a "
+            f"shorter message and at most the last few turns of history"
+        )
+
+    async def call_with_limits(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+        overflowed = False
+        timed_out = False
+        started = asyncio.Event()
+
+        async def counted_receive() -> Message:
+            nonlocal received, overflowed
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    overflowed = True
+                    raise HTTPException(413, self.too_large().message)
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if timed_out:
+                return  # the client already has its 504
+            if message["type"] == "http.response.start":
+                started.set()
+                if overflowed and message["status"] != 413:
+                    # the app turned the overflow into something else: answer 413 ourselves
+                    await error_response(self.too_large())(scope, receive, send)
+                    return
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, counted_receive, guarded_send))
+        waiting = asyncio.ensure_future(started.wait())
+        try:
+            await asyncio.wait(
+                {task, waiting}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            waiting.cancel()
+        if not task.done() and not started.is_set():
+            timed_out = True
+            task.cancel()
+            task.add_done_callback(_finished_late(scope))
+            await error_response(
+                RequestTimeout(f"the request took longer than {self.timeout:g} s: please try again")
+            )(scope, receive, send)
+            return
+        await task
+
+
+def _finished_late(scope: Scope) -> Callable[["asyncio.Future[Any]"], None]:
+    def report(task: "asyncio.Future[Any]") -> None:
+        error = None if task.cancelled() else task.exception()
+        log.warning(
+            json.dumps(
+                {
+                    "event": "finished_after_timeout",
+                    "path": scope.get("path"),
+                    "error": type(error).__name__ if error else None,
+                }
+            )
+        )
+
+    return report

@@ -1,0 +1,276 @@
+"""Answers written by a chat model, held to the measures retrieval found.
+
+The relevance gate runs first: only an in-scope retrieval reaches the model. The model is
+given the best measures (the ones the extractive answer would cite, widened to the top
+three) and nothing else from the document. Its answer is kept only when every number it
+states is in a measure it cites and it cites at least one; anything else, and any provider
+failure, gives the extractive answer with a `fallback_reason`:
+
+    timeout, rate_limited, provider_error, malformed_output, declined, no_citation,
+    unsupported_number
+
+The words the model is given live in `prompts/`.
+"""
+
+import json
+import logging
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from app.answer import (
+    Answer,
+    Citation,
+    citation,
+    compose,
+    select_measures,
+    suggestions_after,
+)
+from app.chat import ChatResult, Turn
+from app.grounding import check
+from app.retrieve import RankedMeasure, Retrieval
+from app.settings import Settings
+from ingest.source import Policy
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+PROMPTS_DIR = Path(__file__).parent.parent / "prompts"
+OFFERED = 3
+MAX_ANSWER_CHARS = 2000
+MAX_STANDALONE_CHARS = 300
+CONDENSE_TURNS = 6
+CONDENSE_TURN_CHARS = 300
+log = logging.getLogger("policybot.llm")
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str  # {doc_title} {refusal}
+    answer: str  # {context} {question}
+    measure: str  # {label} {title} {text}
+    condense: str  # {history} {question}
+    refusal: str
+
+    PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
+        "system": {"doc_title", "refusal"},
+        "answer": {"context", "question"},
+        "measure": {"label", "title", "text"},
+        "condense": {"history", "question"},
+        "refusal": set(),
+    }
+
+    @classmethod
+    def load(cls, directory: Path = PROMPTS_DIR) -> "Prompts":
+        texts = {
+            name: (directory / f"{name}.txt").read_text("utf-8").strip()
+            for name in cls.PLACEHOLDERS
+        }
+        for name, expected in cls.PLACEHOLDERS.items():
+            found = placeholders(texts[name])
+            if found != expected:
+                raise ValueError(
+                    f"prompts/{name}.txt has placeholders {sorted(found)}; "
+                    f"it must have exactly {sorted(expected)}"
+                )
+        return cls(**texts)
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The measures an answer draws on, sent before any of its text."""
+
+    citations: tuple[Citation, ...]
+    grounded: bool
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    result: ChatResult
+    replaced: bool  # the text sent in deltas is not the final answer's text
+
+
+Event = Sources | Delta | Done
+
+
+def pieces(text: str) -> list[str]:
+    """An answer cut at line and sentence ends, for streaming a finished answer."""
+    parts, current = [], ""
+    for char in text:
+        current += char
+        if char in "\n。；！？":
+            parts.append(current)
+            current = ""
+    return [*parts, current] if current else parts
+
+
+def replay(result: ChatResult) -> Iterator[Event]:
+    yield Sources(result.answer.citations, result.answer.grounded)
+    for piece in pieces(result.answer.text):
+        yield Delta(piece)
+    yield Done(result, replaced=False)
+
+
+def reason_for(error: BaseException) -> str:
+    import openai  # a second to import, and needed only when something failed
+
+    if isinstance(error, openai.APITimeoutError | httpx.TimeoutException | TimeoutError):
+        return "timeout"
+    if isinstance(error, openai.RateLimitError):
+        return "rate_limited"
+    if isinstance(error, openai.APIResponseValidationError | ValueError | KeyError | TypeError):
+        return "malformed_output"
+    return "provider_error"
+
+
+def content_text(content: Any) -> str | None:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [part.get("text") if isinstance(part, dict) else part for part in content]
+        strings = [t for t in texts if isinstance(t, str)]
+        if len(strings) == len(texts):
+            return "".join(strings)
+    return None
+
+
+def fallback(retrieval: Retrieval, policy: Policy, reason: str) -> ChatResult:
+    log.warning(json.dumps({"event": "llm_fallback", "reason": reason}))
+    return ChatResult(compose(retrieval, policy), retrieval, "extractive", reason)
+
+
+class Writer:
+    def __init__(self, model: "BaseChatModel", prompts: Prompts) -> None:
+        self.model = model
+        self.prompts = prompts
+
+    def offer(self, retrieval: Retrieval) -> list[RankedMeasure]:
+        chosen = select_measures(retrieval)
+        if chosen and chosen[0].named:
+            return chosen
+        return list({m.number: m for m in [*chosen, *retrieval.ranked[:OFFERED]]}.values())
+
+    def messages(
+        self, retrieval: Retrieval, policy: Policy, offered: list[RankedMeasure]
+    ) -> list[BaseMessage]:
+        context = "\n\n".join(
+            self.prompts.measure.format(
+                label=policy.measure(m.number).label,
+                title=policy.measure(m.number).title,
+                text="".join(s.text for s in policy.measure(m.number).sentences),
+            )
+            for m in offered
+        )
+        system = self.prompts.system.format(doc_title=policy.title, refusal=self.prompts.refusal)
+        human = self.prompts.answer.format(context=context, question=retrieval.question.text)
+        return [SystemMessage(system), HumanMessage(human)]
+
+    def write(self, retrieval: Retrieval, policy: Policy) -> ChatResult:
+        offered = self.offer(retrieval)
+        try:
+            reply = self.model.invoke(self.messages(retrieval, policy, offered))
+        except Exception as error:  # any provider failure: the extractive answer stands in
+            return fallback(retrieval, policy, reason_for(error))
+        return self.judge(content_text(reply.content), retrieval, policy, offered)
+
+    def stream(self, retrieval: Retrieval, policy: Policy) -> Iterator[Event]:
+        offered = self.offer(retrieval)
+        yield Sources(tuple(citation(m, policy) for m in offered), True)
+        streamed: list[str] = []
+        try:
+            for chunk in self.model.stream(self.messages(retrieval, policy, offered)):
+                text = content_text(chunk.content)
+                if text is None:
+                    raise ValueError("a chunk without text")
+                if text:
+                    streamed.append(text)
+                    yield Delta(text)
+        except Exception as error:
+            result = fallback(retrieval, policy, reason_for(error))
+            if not streamed:  # nothing shown yet: the fallback streams as if it were first
+                yield from (e for e in replay(result) if not isinstance(e, Sources))
+                return
+            yield Done(result, replaced=True)
+            return
+        result = self.judge("".join(streamed), retrieval, policy, offered)
+        yield Done(result, replaced=bool(streamed) and result.answer.text != "".join(streamed))
+
+    def judge(
+        self, text: str | None, retrieval: Retrieval, policy: Policy, offered: list[RankedMeasure]
+    ) -> ChatResult:
+        if text is None or not text.strip() or len(text) > MAX_ANSWER_CHARS:
+            return fallback(retrieval, policy, "malformed_output")
+        checked = check(text, {m.number for m in offered}, policy)
+        if checked.removed:
+            log.warning(json.dumps({"event": "labels_removed", "count": checked.removed}))
+        if not checked.cited:
+            declined = self.prompts.refusal.rstrip("。.") in text
+            return fallback(retrieval, policy, "declined" if declined else "no_citation")
+        if checked.unsupported:
+            log.warning(
+                json.dumps(
+                    {"event": "unsupported_numbers", "claims": list(checked.unsupported)},
+                    ensure_ascii=False,
+                )
+            )
+            return fallback(retrieval, policy, "unsupported_number")
+        by_number = {m.number: m for m in offered}
+        cited = [citation(by_number[n], policy) for n in checked.cited]
+        answer = Answer(
+            checked.text, tuple(cited), True, suggestions_after(retrieval, cited, policy)
+        )
+        return ChatResult(answer, retrieval, "llm", None)
+
+    def condense(self, message: str, history: list[Turn]) -> str | None:
+        """The follow-up rewritten as a standalone question, or None when the model fails."""
+        lines = [
+            f"{'用户' if t.role == 'user' else '助手'}：{t.content[:CONDENSE_TURN_CHARS]}"
+            for t in history[-CONDENSE_TURNS:]
+        ]
+        prompt = self.prompts.condense.format(history="\n".join(lines), question=message)
+        try:
+            reply = self.model.invoke([HumanMessage(prompt)])
+        except Exception as error:
+            log.warning(json.dumps({"event": "condense_failed", "reason": reason_for(error)}))
+            return None
+        text = content_text(reply.content) or ""
+        line = next((s.strip() for s in text.splitlines() if s.strip()), "")
+        line = line.removeprefix("问题：").strip("\"'“”「」 ")
+        return line if 0 < len(line) <= MAX_STANDALONE_CHARS else None
+
+
+def chat_model(settings: Settings) -> "BaseChatModel":
+    from langchain_openai import ChatOpenAI  # imported only when a model is configured
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return ChatOpenAI(
+        model=settings.llm_model or "",
+        base_url=settings.llm_base_url,
+        # a local OpenAI-compatible server takes no key, but the client insists on one
+        api_key=key or "unset",  # type: ignore[arg-type]
+        timeout=settings.llm_timeout_seconds,
+        # one slow try is enough: the extractive answer is ready the moment it fails
+        max_retries=0,
+        temperature=settings.llm_temperature,
+    )
+
+
+def writer_for(settings: Settings, model: "BaseChatModel | None" = None) -> Writer | None:
+    """The writer a service uses: the model passed in, else the configured one, else none."""
+    if model is None and settings.llm_model is None:
+        return None
+    return Writer(model if model is not None else chat_model(settings), Prompts.load())

@@ -1,0 +1,222 @@
+// The chat page: asks /v1/chat/stream where the runtime can read chunks, /v1/chat
+// otherwise, and shows the answer with its citations. wx.request calls `success` for
+// every HTTP status, so each handler checks res.statusCode itself.
+const config = require("../../config.js");
+const { createEventStream, decodeUtf8 } = require("../../utils/sse.js");
+
+function headers() {
+  return { "Content-Type": "application/json", "X-Client-Id": getApp().globalData.clientId };
+}
+
+// A response body as an object: wx.request hands over an object, a string or bytes.
+function parseBody(data) {
+  let text = data;
+  if (data instanceof ArrayBuffer) text = decodeUtf8(new Uint8Array(data));
+  if (typeof text !== "string") return data || null;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return null;
+  }
+}
+
+function problemText(statusCode, body) {
+  let headline = "请求没有成功，请重试。";
+  if (statusCode === 0) headline = "网络连接失败，请检查网络后重试。";
+  else if (statusCode === 429) headline = "提问太频繁了，请稍等片刻再试。";
+  else if (statusCode >= 500) headline = "服务暂时出了点问题，请稍后重试。";
+  const detail = body && body.error ? body.error : null;
+  return detail && detail.message ? `${headline}\n${detail.message}（${detail.code}）` : headline;
+}
+
+function citationChip(citation) {
+  return {
+    measure: citation.measure,
+    label: citation.label,
+    title: citation.title,
+    quote: citation.quote,
+    open: false,
+  };
+}
+
+let nextId = 0;
+
+Page({
+  data: { messages: [], input: "", busy: false, welcome: [], lastId: "", sheet: null },
+  history: [],
+
+  onLoad() {
+    this.loadSuggestions();
+  },
+
+  loadSuggestions() {
+    wx.request({
+      url: `${config.apiBase}/v1/suggestions`,
+      header: headers(),
+      timeout: config.timeoutMs,
+      success: (res) => {
+        const listing = res.statusCode === 200 ? parseBody(res.data) : null;
+        if (listing) this.setData({ welcome: listing.suggestions });
+      },
+    });
+  },
+
+  onInput(event) {
+    this.setData({ input: event.detail.value });
+  },
+
+  onSend() {
+    const message = this.data.input.trim();
+    if (!message || this.data.busy) return;
+    this.setData({ input: "" });
+    this.ask(message);
+  },
+
+  onSuggestion(event) {
+    this.ask(event.currentTarget.dataset.question);
+  },
+
+  ask(message) {
+    if (this.data.busy) return;
+    nextId += 1;
+    const index = this.data.messages.length;
+    this.setData({ [`messages[${index}]`]: { id: nextId, role: "user", text: message } });
+    this.answer(message);
+  },
+
+  answer(message) {
+    nextId += 1;
+    const index = this.data.messages.length;
+    this.setData({
+      [`messages[${index}]`]: { id: nextId, role: "bot", text: "正在查找相关措施…", pending: true,
+        grounded: true, citations: [], suggestions: [], error: "", question: message },
+      busy: true,
+      lastId: `m${nextId}`,
+    });
+    const body = { message, history: this.history.slice(-config.historyTurns) };
+    if (wx.canIUse("request.object.enableChunked")) this.streamAnswer(index, body);
+    else this.plainAnswer(index, body);
+  },
+
+  streamAnswer(index, body) {
+    let settled = false;
+    let text = "";
+    const settle = (work) => {
+      if (settled) return;
+      settled = true;
+      work();
+    };
+    const stream = createEventStream((event) => {
+      if (settled) return;
+      if (event.event === "citations") {
+        const sources = JSON.parse(event.data);
+        this.setData({ [`messages[${index}].citations`]: sources.citations.map(citationChip),
+          [`messages[${index}].pending`]: false, [`messages[${index}].text`]: text });
+      } else if (event.event === "delta") {
+        text += JSON.parse(event.data).text;
+        this.setData({ [`messages[${index}].text`]: text, [`messages[${index}].pending`]: false });
+      } else if (event.event === "done") {
+        settle(() => this.finish(index, body.message, JSON.parse(event.data)));
+      } else if (event.event === "error") {
+        settle(() => this.fail(index, 500, JSON.parse(event.data)));
+      }
+    });
+    const task = wx.request({
+      url: `${config.apiBase}/v1/chat/stream`,
+      method: "POST",
+      data: body,
+      header: headers(),
+      timeout: config.timeoutMs,
+      enableChunked: true,
+      responseType: "arraybuffer",
+      success: (res) => {
+        if (res.statusCode === 200) stream.end();
+        if (res.statusCode === 404 || res.statusCode === 405) {
+          // a server without streaming: ask the plain endpoint
+          settle(() => this.plainAnswer(index, body));
+        } else if (res.statusCode !== 200) {
+          const errorBody = parseBody(res.data) || parseBody(stream.text());
+          settle(() => this.fail(index, res.statusCode, errorBody));
+        } else {
+          settle(() => this.fail(index, 0, null)); // the stream ended before its answer
+        }
+      },
+      fail: () => settle(() => this.fail(index, 0, null)),
+    });
+    task.onChunkReceived((res) => stream.feed(res.data));
+  },
+
+  plainAnswer(index, body) {
+    wx.request({
+      url: `${config.apiBase}/v1/chat`,
+      method: "POST",
+      data: body,
+      header: headers(),
+      timeout: config.timeoutMs,
+      success: (res) => {
+        const parsed = parseBody(res.data);
+        if (res.statusCode === 200 && parsed) this.finish(index, body.message, parsed);
+        else this.fail(index, res.statusCode, parsed);
+      },
+      fail: () => this.fail(index, 0, null),
+    });
+  },
+
+  finish(index, message, reply) {
+    this.history.push({ role: "user", content: message }, { role: "assistant", content: reply.answer });
+    this.setData({
+      [`messages[${index}].text`]: reply.answer,
+      [`messages[${index}].pending`]: false,
+      [`messages[${index}].grounded`]: reply.grounded,
+      [`messages[${index}].citations`]: reply.citations.map(citationChip),
+      [`messages[${index}].suggestions`]: reply.suggestions,
+      busy: false,
+    });
+  },
+
+  fail(index, statusCode, body) {
+    this.setData({
+      [`messages[${index}].text`]: "",
+      [`messages[${index}].pending`]: false,
+      [`messages[${index}].error`]: problemText(statusCode, body),
+      busy: false,
+    });
+  },
+
+  onRetry(event) {
+    const index = event.currentTarget.dataset.index;
+    const message = this.data.messages[index].question;
+    this.setData({ messages: this.data.messages.slice(0, index) });
+    this.answer(message);
+  },
+
+  onToggleCitation(event) {
+    const { msg, cite } = event.currentTarget.dataset;
+    const path = `messages[${msg}].citations[${cite}].open`;
+    this.setData({ [path]: !this.data.messages[msg].citations[cite].open });
+  },
+
+  onShowMeasure(event) {
+    const number = event.currentTarget.dataset.measure;
+    this.setData({ sheet: { heading: "正在加载…", section: "", sentences: [], error: "" } });
+    wx.request({
+      url: `${config.apiBase}/v1/measures/${number}`,
+      header: headers(),
+      timeout: config.timeoutMs,
+      success: (res) => {
+        const measure = parseBody(res.data);
+        if (res.statusCode !== 200 || !measure) {
+          this.setData({ "sheet.error": problemText(res.statusCode, measure) });
+          return;
+        }
+        this.setData({ sheet: { heading: `${measure.label}${measure.title}`,
+          section: measure.section, sentences: measure.sentences, error: "" } });
+      },
+      fail: () => this.setData({ "sheet.error": problemText(0, null) }),
+    });
+  },
+
+  onCloseMeasure() {
+    this.setData({ sheet: null });
+  },
+});

@@ -1,0 +1,249 @@
+"""The chat page in a real headless Chromium against the real app on a real uvicorn."""
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from app.api import create_app
+from app.settings import Settings
+from ingest.source import Policy
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(settings: Settings) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="none",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() - started < 60, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN", base_url=base_url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto("/")
+    expect(page.locator("#suggestions .chip").first).to_be_visible()
+    yield page
+    context.close()
+    assert problems == []
+
+
+def ask(page: Page, question: str) -> None:
+    page.get_by_label("您的问题").fill(question)
+    page.get_by_label("您的问题").press("Enter")
+
+
+def fail_chat(page: Page, status: int, code: str, headers: dict[str, str] | None = None) -> None:
+    body = json.dumps({"error": {"code": code, "message": f"{code} for the test"}})
+
+    def fulfil(route: Route) -> None:
+        route.fulfill(status=status, content_type="application/json", body=body, headers=headers)
+
+    page.route("**/v1/chat**", fulfil)
+
+
+def test_an_answer_cites_measure_six_and_its_chip_opens_the_quote(
+    page: Page, policy: Policy
+) -> None:
+    ask(page, "我家老人需要护理")
+    chip = page.locator(".cite", has_text="（六）提升家政和银发服务消费品质")
+    expect(chip).to_be_visible()
+    expect(page.locator(".msg.bot .answer-text")).to_contain_text("（六）")
+    quote = page.locator(".quote").first
+    expect(quote).to_be_hidden()
+    chip.click()
+    expect(chip).to_have_attribute("aria-expanded", "true")
+    expect(quote).to_be_visible()
+    quoted = quote.locator("blockquote").inner_text()
+    assert quoted and quoted in policy.measure(6).text
+    page.screenshot(path=str(ARTIFACTS / "page.png"))
+
+
+def test_the_whole_measure_opens_in_a_dialog_and_escape_closes_it(page: Page) -> None:
+    ask(page, "我家老人需要护理")
+    page.locator(".cite", has_text="（六）").click()
+    page.get_by_role("button", name="查看第（六）条全文").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text("（六）提升家政和银发服务消费品质")
+    expect(dialog).to_contain_text("认知障碍照护床位")
+    page.screenshot(path=str(ARTIFACTS / "dialog.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+def test_an_out_of_scope_question_is_declined_kindly_with_suggestions(page: Page) -> None:
+    ask(page, "上海明天会下雨吗？")
+    reply = page.locator(".msg.not-covered")
+    expect(reply).to_contain_text("没有涉及这个问题")
+    expect(reply.locator(".cite")).to_have_count(0)
+    expect(reply.get_by_role("button", name="我家老人需要长期护理，有什么政策？")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "refusal.png"))
+    reply.get_by_role("button", name="我家老人需要长期护理，有什么政策？").click()
+    expect(page.locator(".cite", has_text="（六）")).to_be_visible()
+
+
+def test_picking_an_audience_lists_its_measures(page: Page) -> None:
+    page.get_by_role("button", name="我是…").click()
+    page.get_by_role("button", name="老年人及家属").click()
+    result = page.locator("#audience-result")
+    expect(result).to_contain_text("与「老年人及家属」相关的措施")
+    expect(result.get_by_role("button", name="（六） 提升家政和银发服务消费品质")).to_be_visible()
+    expect(result).not_to_contain_text("（五）")
+    page.screenshot(path=str(ARTIFACTS / "audience.png"))
+
+
+def test_browse_lists_the_sixteen_measures_by_section(page: Page) -> None:
+    page.get_by_role("button", name="全部措施").click()
+    expect(page.locator("#browse-list .measure")).to_have_count(16)
+    expect(page.locator("#browse-list h2").first).to_have_text("一、丰富高品质服务消费新供给")
+    page.screenshot(path=str(ARTIFACTS / "browse.png"))
+
+
+def test_a_server_error_shows_a_message_and_retry_answers(page: Page) -> None:
+    fail_chat(page, 500, "internal_error")
+    ask(page, "我家老人需要护理")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("服务暂时出了点问题")
+    page.screenshot(path=str(ARTIFACTS / "error.png"))
+    page.unroute("**/v1/chat**")
+    alert.get_by_role("button", name="重试").click()
+    expect(page.locator(".cite", has_text="（六）")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_rate_limiting_says_when_to_try_again(page: Page) -> None:
+    fail_chat(page, 429, "rate_limited", headers={"Retry-After": "12"})
+    ask(page, "我家老人需要护理")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("提问太频繁了，请约 12 秒后再试。")
+    expect(alert.get_by_role("button", name="重试")).to_be_visible()
+
+
+def test_a_lost_connection_is_reported(page: Page) -> None:
+    page.route("**/v1/chat**", lambda route: route.abort("connectionreset"))
+    ask(page, "我家老人需要护理")
+    expect(page.get_by_role("alert")).to_contain_text("网络连接失败")
+
+
+def test_a_streamed_answer_is_read_and_server_text_stays_text(page: Page) -> None:
+    citation = {
+        "measure": 6,
+        "label": "（六）",
+        "title": "提升家政和银发服务消费品质",
+        "title_en": "",
+        "section": "",
+        "quote": "<b>引文</b>",
+        "doc_id": "d",
+        "doc_title": "t",
+        "url": "/v1/measures/6",
+    }
+    done = {
+        "answer": "<img src=x onerror=alert(1)>答案",
+        "citations": [citation],
+        "grounded": True,
+        "mode": "extractive",
+        "suggestions": [],
+        "request_id": "r",
+        "fallback_reason": None,
+        "replaced": False,
+    }
+    events = [
+        ("citations", {"citations": [citation], "grounded": True, "request_id": "r"}),
+        ("delta", {"text": "<img src=x onerror=alert(1)>"}),
+        ("delta", {"text": "答案"}),
+        ("done", done),
+    ]
+    body = "".join(
+        f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n" for name, data in events
+    )
+    page.route(
+        "**/v1/chat/stream",
+        lambda route: route.fulfill(
+            status=200, content_type="text/event-stream; charset=utf-8", body=body.encode()
+        ),
+    )
+    ask(page, "任意问题")
+    expect(page.locator(".msg.bot .answer-text")).to_have_text("<img src=x onerror=alert(1)>答案")
+    page.locator(".cite").click()
+    expect(page.locator(".quote blockquote")).to_have_text("<b>引文</b>")
+    assert page.locator(".msg img, .msg b").count() == 0
+
+
+def test_the_page_reads_the_stream_when_the_server_has_one(page: Page) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url.split("/", 3)[3]))
+    ask(page, "我家老人需要护理")
+    expect(page.locator(".cite", has_text="（六）")).to_be_visible()
+    assert "v1/chat/stream" in asked
+    assert "v1/chat" not in asked
+
+
+def test_without_a_stream_endpoint_the_page_asks_the_plain_one(page: Page) -> None:
+    missing = json.dumps({"error": {"code": "not_found", "message": "Not Found"}})
+    page.route(
+        "**/v1/chat/stream",
+        lambda route: route.fulfill(status=404, content_type="application/json", body=missing),
+    )
+    ask(page, "我家老人需要护理")
+    expect(page.locator(".cite", has_text="（六）提升家政和银发服务消费品质")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
