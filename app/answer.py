@@ -5,9 +5,9 @@ state an amount, a date or a promise the text does not hold. Which measures to c
 decided by score gaps: the best one always, the next ones only while they score close.
 """
 
-import re
 from dataclasses import dataclass
 
+from app.grounding import unsupported_claims
 from app.retrieve import RankedMeasure, Retrieval
 from ingest.parse import int_to_chinese
 from ingest.source import Policy
@@ -17,10 +17,6 @@ CITE_GAP = 0.004
 MAX_CITED = 3
 # a second evidence sentence is quoted when it scores this close to the first
 QUOTE_GAP = 0.015
-NUMBER_CLAIM = re.compile(
-    r"\d[\d,.]*\s*(?:万|千|亿)?\s*(?:元|块|%|％|个月|月|年|天|日|人|次|倍)"
-    r"|[一二三四五六七八九十百千万两]+(?:万|千|亿)?(?:元|块)"
-)
 
 EXAMPLES_ZH = (
     "我家老人需要长期护理，有什么政策？",
@@ -97,19 +93,11 @@ def citation(measure: RankedMeasure, policy: Policy) -> Citation:
     )
 
 
-def unsupported_numbers(
-    question: str, citations: list[Citation] | tuple[Citation, ...], policy: Policy
-) -> list[str]:
-    """Amounts and durations the question states that no cited measure contains."""
-    texts = "".join(policy.measure(c.measure).text for c in citations)
-    return [claim for claim in NUMBER_CLAIM.findall(question) if claim.strip() not in texts]
-
-
 def compose(retrieval: Retrieval, policy: Policy) -> Answer:
     english = retrieval.question.english
     cited = [citation(m, policy) for m in select_measures(retrieval)]
     lines = []
-    if unsupported_numbers(retrieval.question.text, cited, policy):
+    if unsupported_claims(retrieval.question.text, [c.measure for c in cited], policy):
         lines.append(
             "Note: the original text does not contain the figure or promise in your question. "
             "Here is what it does say."

@@ -11,25 +11,11 @@ the same unit, or the same characters.
 import re
 from dataclasses import dataclass
 
-from ingest.parse import int_to_chinese
+from ingest.parse import CN_DIGITS, int_to_chinese
 from ingest.source import Policy
 
 LABEL = re.compile(r"【\s*第?\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[)）]?\s*(?:条|项)?\s*】")
 CN_NUMERAL = "零〇一二两三四五六七八九十百千"
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 UNITS = (
     "个月|小时|人次|美元|平方米|公里|%|％|元|块|月|年|日|号|天|周|岁|人|次|倍|个|家|项|条|所|座|"
@@ -133,12 +119,17 @@ def check(text: str, offered: set[int], policy: Policy) -> Checked:
         return f"【第（{int_to_chinese(number)}）条】"
 
     relabelled = LABEL.sub(relabel, text).strip()
-    sources = "".join(policy.measure(n).text for n in cited)
-    stated = {key for _, key in claims(sources) if key is not None}
     # labels are not claims: 【第（十二）条】 states no count
-    unsupported = tuple(
+    unsupported = unsupported_claims(LABEL.sub("", relabelled), cited, policy)
+    return Checked(relabelled, tuple(cited), removed, unsupported)
+
+
+def unsupported_claims(text: str, measures: list[int], policy: Policy) -> tuple[str, ...]:
+    """The number claims in `text` that none of the measures states."""
+    sources = "".join(policy.measure(n).text for n in measures)
+    stated = {key for _, key in claims(sources) if key is not None}
+    return tuple(
         claim
-        for claim, key in claims(LABEL.sub("", relabelled))
+        for claim, key in claims(text)
         if claim.strip() not in sources and (key is None or key not in stated)
     )
-    return Checked(relabelled, tuple(cited), removed, unsupported)
