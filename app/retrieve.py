@@ -29,6 +29,8 @@ from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
 ENGLISH_ALLOWANCE = 0.05
+# chunks fetched per question: enough that every measure in the running has its best ones
+SEARCH_DEPTH = 64
 # words that say nothing about which measure: question scaffolding and the document's own topic
 STOPWORDS = frozenset(
     (
@@ -156,7 +158,7 @@ class Retriever:
 
     def _search(self, question: Question) -> Retrieval:
         vector = self.store.embedder.embed_query(question.text)
-        hits = self.store.search(vector, limit=self.store.count())
+        hits = self.store.search(vector, limit=min(SEARCH_DEPTH, self.store.count()))
         words = tokens(question.text)
 
         dense: dict[int, float] = {}
@@ -171,6 +173,11 @@ class Retriever:
                 text = self.policy.document.text[start:end]
                 score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(words, text)
                 sentences.setdefault(number, []).append(Evidence(text, start, end, score))
+
+        # a measure with no chunk this deep scored at most the deepest hit
+        deepest = min((hit.similarity for hit in hits), default=0.0)
+        for number in range(1, self._measure_count + 1):
+            dense.setdefault(number, deepest)
 
         named = question.measure_reference
         ranked = []
