@@ -97,3 +97,14 @@ def test_golden_sets_meet_the_bar(retriever: Retriever, name: str) -> None:
     assert figures["false_refusal_rate"] <= 0.03, misses
     assert figures["hit@1"] >= (1.0 if name == "public.jsonl" else 0.9), misses
     assert figures["hit@3"] >= (1.0 if name == "public.jsonl" else 0.95), misses
+
+
+def test_not_covered_words_never_appear_in_the_policy(policy: Policy) -> None:
+    text = policy.document.text.lower()
+    assert len(policy.not_covered) > 50
+    assert [word for word in policy.not_covered if word in text] == []
+
+
+def test_a_greeting_with_punctuation_is_still_a_greeting() -> None:
+    assert understand("在吗？").greeting and understand("你好!").greeting
+    assert not understand("你好，养老有什么政策").greeting

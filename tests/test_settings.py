@@ -1,0 +1,45 @@
+"""Settings: every one documented in the README, nonsense rejected, CORS only as configured."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from app.api import create_app
+from app.settings import Settings
+from tests.conftest import make_settings
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_in_the_readme_table(name: str) -> None:
+    assert f"| `POLICYBOT_{name.upper()}` |" in README.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"chroma_url": "localhost:8000"}, {"relevance_floor": 2}, {"max_message_chars": 0}],
+)
+def test_nonsense_is_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **bad)  # type: ignore[arg-type]
+
+
+def test_cors_allows_configured_origins_only(store_dir: Path) -> None:
+    settings = make_settings(store_dir, cors_origins=["https://policy.example.cn"])
+    with TestClient(create_app(settings)) as client:
+        allowed = client.options(
+            "/v1/chat",
+            headers={
+                "Origin": "https://policy.example.cn",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        refused = client.options(
+            "/v1/chat",
+            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        )
+    assert allowed.headers["access-control-allow-origin"] == "https://policy.example.cn"
+    assert "access-control-allow-origin" not in refused.headers
