@@ -108,7 +108,8 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
                         if hasattr(request.state, "message")
                         else {}
                     ),
-                }
+                },
+                ensure_ascii=False,
             )
         )
         return response

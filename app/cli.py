@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,9 @@ def serve_command(settings: Settings, host: str, port: int) -> int:
     except StoreMissing:
         print("the store is empty: building it first", file=sys.stderr)
         ingest_command(settings)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    # one JSON line per request from the app's own log replaces uvicorn's access log
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
     return 0
 
 
