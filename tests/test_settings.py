@@ -43,3 +43,15 @@ def test_cors_allows_configured_origins_only(store_dir: Path) -> None:
         )
     assert allowed.headers["access-control-allow-origin"] == "https://policy.example.cn"
     assert "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize("log_messages", [False, True])
+def test_the_users_text_is_logged_only_when_asked(
+    store_dir: Path, caplog: pytest.LogCaptureFixture, log_messages: bool
+) -> None:
+    settings = make_settings(store_dir, log_messages=log_messages, rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as client, caplog.at_level("INFO", "policybot.requests"):
+        client.post("/v1/chat", json={"message": "我家老人需要长期护理"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "policybot.requests"]
+    assert len(lines) == 1 and '"cited": [6]' in lines[0]
+    assert ("我家老人需要长期护理" in lines[0]) is log_messages
