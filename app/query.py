@@ -65,7 +65,7 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 GREETING = re.compile(
     r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好|谢谢|多谢|再见|"
-    r"thanks|thank you|bye)[呀啊哇呢！!？?。.~～，, ]*$",
+    r"thanks|thank you|bye)( there| everyone| all)?[呀啊哇呢！!？?。.~～，, ]*$",
     re.I,
 )
 # a meta pattern only counts when the question is about the document, not a topic in it
