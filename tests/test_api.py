@@ -64,7 +64,7 @@ def test_lookups_quote_the_whole_measure(
 def test_uncovered_questions_are_refused_kindly(client: TestClient, question: str) -> None:
     body = ask(client, question)
     assert body["grounded"] is False and body["citations"] == []
-    assert "文化" not in body["answer"] or "文旅" in body["answer"]
+    assert "16条措施涉及" in body["answer"]  # says what the document does cover
     assert len(body["suggestions"]) >= 3
 
 
