@@ -27,6 +27,8 @@ FOLLOW_UP = re.compile(
 # a follow-up that points back at the measure just cited, not only at its topic
 POINTS_BACK = re.compile(r"它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
 PRIOR_BONUS = 0.01
+# a follow-up's own best measure must lead the next by this much to change the topic
+DECISIVE_GAP = 0.02
 CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure \((\d+)\)")
 
 
@@ -50,6 +52,14 @@ def previously_cited(history: list[Turn]) -> list[int]:
             found = [chinese_to_int(a or b) for a, b in CITED_LABEL.findall(turn.content)]
             return list(dict.fromkeys(found))
     return []
+
+
+def switches_topic(own: Retrieval) -> bool:
+    """A follow-up that alone finds one measure clearly, on words of its own."""
+    if not own.in_scope or len(own.ranked) < 2:
+        return False
+    best, runner_up = own.ranked[0], own.ranked[1]
+    return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
 
 
 def is_follow_up(text: str) -> bool:
@@ -77,6 +87,8 @@ class Chat:
         own = self.retriever.retrieve(message)
         if own.declined_for:  # "那公积金呢？" changes the subject to one we do not cover
             return own
+        if not POINTS_BACK.search(question.text) and switches_topic(own):
+            return own  # "那餐饮呢？" after a question on eldercare asks about dining
         prior = [
             n for n in previously_cited(history) if 1 <= n <= len(self.policy.document.measures)
         ]

@@ -93,7 +93,14 @@ def test_english_question_gets_english_framing(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("first", "follow_up", "measure"),
-    [("第十二条讲的是什么？", "它对游戏公司有用吗", 12), ("我家老人需要长期护理", "那企业呢？", 6)],
+    [
+        ("第十二条讲的是什么？", "它对游戏公司有用吗", 12),
+        ("我家老人需要长期护理", "那企业呢？", 6),
+        ("我想开餐厅", "有补贴吗", 5),
+        # a follow-up that names a topic of its own moves to it
+        ("养老有什么政策", "那餐饮呢？", 5),
+        ("信用体系有什么措施", "那商标呢", 10),
+    ],
 )
 def test_follow_ups_stay_on_the_topic(
     client: TestClient, first: str, follow_up: str, measure: int
