@@ -5,6 +5,7 @@ state an amount, a date or a promise the text does not hold. Which measures to c
 decided by score gaps: the best one always, the next ones only while they score close.
 """
 
+import re
 from dataclasses import dataclass
 
 from app.grounding import unsupported_claims
@@ -12,6 +13,9 @@ from app.retrieve import RankedMeasure, Retrieval
 from ingest.parse import int_to_chinese
 from ingest.source import Policy
 
+# amounts and rates a question may claim the text grants ("每月发5000元", "补贴30%");
+# durations are left alone: "玩两天" in a question is a plan, not a claim about the text
+BENEFIT = re.compile(r"[元块%％万亿]|yuan|rmb|percent", re.I)
 # a measure is cited beside the best one only when it scores this close to it
 CITE_GAP = 0.004
 MAX_CITED = 3
@@ -97,7 +101,8 @@ def compose(retrieval: Retrieval, policy: Policy) -> Answer:
     english = retrieval.question.english
     cited = [citation(m, policy) for m in select_measures(retrieval)]
     lines = []
-    if unsupported_claims(retrieval.question.text, [c.measure for c in cited], policy):
+    claimed = unsupported_claims(retrieval.question.text, [c.measure for c in cited], policy)
+    if any(BENEFIT.search(claim) for claim in claimed):
         lines.append(
             "Note: the original text does not contain the figure or promise in your question. "
             "Here is what it does say."

@@ -203,3 +203,8 @@ def test_the_error_body_is_pinned(client: TestClient) -> None:
 def test_unknown_routes_and_methods_use_the_error_shape(client: TestClient) -> None:
     assert client.get("/v1/nope").json()["error"]["code"] == "not_found"
     assert client.get("/v1/chat").json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_duration_in_a_question_is_no_claim(client: TestClient) -> None:
+    body = ask(client, "想带爸妈来上海玩两天，有适合老人的旅游项目吗？")
+    assert body["grounded"] and "原文里没有您提到的数字" not in body["answer"]
