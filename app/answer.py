@@ -177,7 +177,7 @@ def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
 def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer:
     document = policy.document
     sections = "；".join(s.heading for s in document.sections)
-    sections_en = len(document.sections)
+    section_count = len(document.sections)
     parts = []
     for kind in kinds:
         if kind == "date":
@@ -195,16 +195,16 @@ def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer
             )
         elif kind == "count":
             parts.append(
-                f"It has {len(document.measures)} measures in {sections_en} sections."
+                f"It has {len(document.measures)} measures in {section_count} sections."
                 if english
                 else f"文件共有{len(document.measures)}条措施，"
-                f"分为{sections_en}个部分：{sections}。"
+                f"分为{section_count}个部分：{sections}。"
             )
         elif kind == "sections":
             parts.append(
-                f"It has {sections_en} sections: {sections}."
+                f"It has {section_count} sections: {sections}."
                 if english
-                else f"文件分为{sections_en}个部分：{sections}。"
+                else f"文件分为{section_count}个部分：{sections}。"
             )
         elif kind == "title":
             parts.append(

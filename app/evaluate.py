@@ -98,9 +98,9 @@ def evaluate_retrieval(
 ) -> dict[str, Any]:
     tally = Tally()
     for item in items:
-        question = item["turns"][-1] if "turns" in item else item["question"]
         if "turns" in item:
             continue  # follow-ups need the conversation: scored in answers mode
+        question = item["question"]
         retrieval = retriever.retrieve(question)
         tally.latencies_ms.append(retrieval.elapsed_ms)
         grounded = retrieval.in_scope or bool(retrieval.question.meta)

@@ -1,7 +1,6 @@
 """The Chroma store: idempotent ingest, stale chunks removed, atomic rebuilds, and a
 store that refuses an embedder it was not built with."""
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -104,9 +103,3 @@ def test_search_returns_the_nearest_sentence(store: Store) -> None:
     best = store.search(vector, limit=3)[0]
     assert best.metadata["measure_number"] == 6
     assert "认知障碍照护床位" in best.text
-
-
-def test_stored_chunk_mirrors_the_ingest_chunk(policy: Policy) -> None:
-    chunk = chunk_policy(policy)[0]
-    stored = StoredChunk(chunk.id, chunk.text, chunk.metadata)
-    assert dataclasses.asdict(stored)["metadata"]["measure_number"] == 1
