@@ -11,7 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.retrieve import Retriever  # noqa: E402
+from app.core.chat import Chat  # noqa: E402
+from app.core.question import understand  # noqa: E402
+from app.core.retrieve import Retriever  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from ingest.source import bundled_policy  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
@@ -31,13 +33,12 @@ def labelled(name: str) -> list[tuple[str, bool]]:
     return found
 
 
-def rates(retriever: Retriever, questions: list[tuple[str, bool]], floor: float) -> dict:
-    retriever.relevance_floor = floor
-    retriever._cache.clear()
+def rates(chat: Chat, questions: list[tuple[str, bool]], floor: float) -> dict:
+    chat.relevance_floor = floor
     in_scope = [q for q, covered in questions if covered]
     out_scope = [q for q, covered in questions if not covered]
-    refused = sum(not retriever.retrieve(q).in_scope for q in in_scope)
-    accepted = sum(retriever.retrieve(q).in_scope for q in out_scope)
+    refused = sum(not chat.scope(understand(q)).in_scope for q in in_scope)
+    accepted = sum(chat.scope(understand(q)).in_scope for q in out_scope)
     return {
         "in_scope": len(in_scope),
         "out_of_scope": len(out_scope),
@@ -49,13 +50,14 @@ def rates(retriever: Retriever, questions: list[tuple[str, bool]], floor: float)
 def main() -> None:
     settings = Settings(_env_file=None)
     store = open_store(settings.store_dir, settings.chroma_url, load_embedder(settings.embedder))
-    retriever = Retriever(store, bundled_policy(), settings.relevance_floor)
+    policy = bundled_policy()
+    chat = Chat(Retriever(store, policy), policy, settings.relevance_floor)
     sets = {
         name: labelled(name) for name in ("gate_calibration.jsonl", "own.jsonl", "public.jsonl")
     }
     default = settings.relevance_floor
     for floor in (default - 0.01, default - 0.005, default, default + 0.005, default + 0.01):
-        row = {name: rates(retriever, questions, floor) for name, questions in sets.items()}
+        row = {name: rates(chat, questions, floor) for name, questions in sets.items()}
         print(json.dumps({"floor": round(floor, 3), "default": floor == default, **row}))
 
 

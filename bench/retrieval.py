@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.retrieve import Retriever  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.core.question import understand  # noqa: E402
+from app.core.retrieve import Retriever  # noqa: E402
 from ingest.run import ingest  # noqa: E402
 from ingest.source import bundled_policy  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
@@ -40,12 +40,12 @@ def main() -> None:
         report = ingest(policy, store)
         ingest_seconds = time.perf_counter() - started
 
-        retriever = Retriever(store, policy, Settings(_env_file=None).relevance_floor)
+        retriever = Retriever(store, policy)
         retriever.warm_up()
         latencies = []
         for question in questions():
             started = time.perf_counter()
-            retriever.retrieve(question)
+            retriever.retrieve(understand(question))
             latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         print(

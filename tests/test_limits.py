@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.limits import TokenBuckets
+from app.web.limits import TokenBuckets
 from tests.conftest import make_settings
 
 QUESTION = {"message": "我家老人需要长期护理，有什么政策？"}

@@ -17,8 +17,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.llm import Prompts, Writer, chat_model
-from app.retrieve import Retrieval, Retriever
+from app.core.chat import Chat
+from app.core.extractive import Composer
+from app.core.llm import Prompts, Writer, chat_model
+from app.core.question import understand
+from app.core.retrieve import Retriever
+from app.core.scope import Decision
 from app.settings import Settings
 from ingest.source import Policy
 from vectorstore.store import Store
@@ -98,21 +102,20 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def eldercare(store: Store, policy: Policy, settings: Settings) -> Retrieval:
-    return Retriever(store, policy, settings.relevance_floor).retrieve("养老服务有什么新业态？")
+def eldercare(store: Store, policy: Policy, settings: Settings) -> Decision:
+    chat = Chat(Retriever(store, policy), policy, settings.relevance_floor)
+    return chat.scope(understand("养老服务有什么新业态？"))
 
 
-def writer(settings: Settings, base_url: str, behaviour: str) -> Writer:
-    configured = settings.model_copy(
-        update={"llm_model": behaviour, "llm_base_url": base_url, "llm_timeout_seconds": 1.0}
-    )
-    return Writer(chat_model(configured), Prompts.load())
+def writer(policy: Policy, base_url: str, behaviour: str) -> Writer:
+    model = chat_model(behaviour, base_url, None, timeout=1.0, temperature=0.2)
+    return Writer(model, Prompts.load(), Composer(policy))
 
 
 def test_good_answer_is_kept(
-    settings: Settings, base_url: str, eldercare: Retrieval, policy: Policy
+    settings: Settings, base_url: str, eldercare: Decision, policy: Policy
 ) -> None:
-    result = writer(settings, base_url, "good").write(eldercare, policy)
+    result = writer(policy, base_url, "good").answer(eldercare)
     top = policy.measure(eldercare.ranked[0].number).label
     assert (result.mode, result.fallback_reason) == ("llm", None)
     assert result.answer.text == f"可以关注养老服务新业态【第{top}条】。"
@@ -130,13 +133,13 @@ def test_good_answer_is_kept(
 def test_provider_failures_give_the_extractive_answer(
     settings: Settings,
     base_url: str,
-    eldercare: Retrieval,
+    eldercare: Decision,
     policy: Policy,
     behaviour: str,
     reason: str,
 ) -> None:
     started = time.perf_counter()
-    result = writer(settings, base_url, behaviour).write(eldercare, policy)
+    result = writer(policy, base_url, behaviour).answer(eldercare)
     assert (result.mode, result.fallback_reason) == ("extractive", reason)
     assert result.answer.citations
     assert time.perf_counter() - started < 2.5

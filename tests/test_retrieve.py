@@ -2,18 +2,24 @@
 
 import pytest
 
-from app.evaluate import evaluate_retrieval, load_golden
-from app.query import understand
-from app.retrieve import Retriever
+from app.core.chat import Chat
+from app.core.question import understand
+from app.core.retrieve import Retriever
+from app.core.scope import Decision
 from app.settings import Settings
+from app.tools.evaluate import evaluate_retrieval, load_golden
 from ingest.source import Policy
 from tests.conftest import GOLDEN
 from vectorstore.store import Store
 
 
 @pytest.fixture(scope="module")
-def retriever(store: Store, policy: Policy, settings: Settings) -> Retriever:
-    return Retriever(store, policy, settings.relevance_floor)
+def chat(store: Store, policy: Policy, settings: Settings) -> Chat:
+    return Chat(Retriever(store, policy), policy, settings.relevance_floor)
+
+
+def decide(chat: Chat, question: str) -> Decision:
+    return chat.scope(understand(question))
 
 
 @pytest.mark.parametrize(
@@ -29,10 +35,10 @@ def retriever(store: Store, policy: Policy, settings: Settings) -> Retriever:
         "第１２条",
     ],
 )
-def test_a_named_measure_comes_first(retriever: Retriever, question: str) -> None:
-    retrieval = retriever.retrieve(question)
-    assert retrieval.in_scope
-    assert retrieval.ranked[0].number == 12 and retrieval.ranked[0].named
+def test_a_named_measure_comes_first(chat: Chat, question: str) -> None:
+    decision = decide(chat, question)
+    assert decision.in_scope
+    assert decision.ranked[0].number == 12 and decision.ranked[0].named
 
 
 def test_words_that_only_look_like_numbers_are_not_lookups() -> None:
@@ -40,35 +46,33 @@ def test_words_that_only_look_like_numbers_are_not_lookups() -> None:
     assert understand("推动共创第二现场").measure_reference is None
 
 
-def test_a_measure_that_does_not_exist_is_not_in_scope(retriever: Retriever) -> None:
-    retrieval = retriever.retrieve("第二十条规定每人补贴一万元")
-    assert retrieval.question.measure_reference == 20
-    assert not retrieval.in_scope
+def test_a_measure_that_does_not_exist_is_not_in_scope(chat: Chat) -> None:
+    decision = decide(chat, "第二十条规定每人补贴一万元")
+    assert decision.question.measure_reference == 20
+    assert not decision.in_scope
 
 
-def test_traditional_chinese_is_read_as_simplified(retriever: Retriever) -> None:
-    retrieval = retriever.retrieve("我家老人需要長期護理，有什麼政策？")
-    assert retrieval.question.text == "我家老人需要长期护理，有什么政策？"
-    assert retrieval.ranked[0].number == 6
+def test_traditional_chinese_is_read_as_simplified(chat: Chat) -> None:
+    decision = decide(chat, "我家老人需要長期護理，有什麼政策？")
+    assert decision.question.text == "我家老人需要长期护理，有什么政策？"
+    assert decision.ranked[0].number == 6
 
 
-def test_english_questions_find_their_measure(retriever: Retriever) -> None:
-    retrieval = retriever.retrieve("Can foreign companies open wholly-owned hospitals?")
-    assert retrieval.question.english and retrieval.in_scope
-    assert retrieval.ranked[0].number == 7
+def test_english_questions_find_their_measure(chat: Chat) -> None:
+    decision = decide(chat, "Can foreign companies open wholly-owned hospitals?")
+    assert decision.question.english and decision.in_scope
+    assert decision.ranked[0].number == 7
 
 
 @pytest.mark.parametrize(
     "question", ["上海明天会下雨吗？", "公积金贷款怎么申请？", "推荐几只股票", "你好", "hi"]
 )
-def test_what_the_document_does_not_cover_is_out_of_scope(
-    retriever: Retriever, question: str
-) -> None:
-    assert not retriever.retrieve(question).in_scope
+def test_what_the_document_does_not_cover_is_out_of_scope(chat: Chat, question: str) -> None:
+    assert not decide(chat, question).in_scope
 
 
-def test_evidence_is_the_best_matching_sentence(retriever: Retriever, policy: Policy) -> None:
-    best = retriever.retrieve("认知障碍的老人有专门的床位吗").ranked[0]
+def test_evidence_is_the_best_matching_sentence(chat: Chat, policy: Policy) -> None:
+    best = decide(chat, "认知障碍的老人有专门的床位吗").ranked[0]
     assert best.number == 6
     assert "认知障碍照护床位" in best.evidence[0].text
     assert best.evidence[0].text in policy.measure(6).text
@@ -90,9 +94,9 @@ def test_questions_about_the_document_itself(question: str, kinds: tuple[str, ..
 
 
 @pytest.mark.parametrize("name", ["public.jsonl", "own.jsonl"])
-def test_golden_sets_meet_the_bar(retriever: Retriever, name: str) -> None:
+def test_golden_sets_meet_the_bar(chat: Chat, name: str) -> None:
     misses: list[str] = []
-    figures = evaluate_retrieval(retriever, load_golden(GOLDEN / name), report=misses.append)
+    figures = evaluate_retrieval(chat, load_golden(GOLDEN / name), report=misses.append)
     assert figures["refusal_accuracy"] >= (1.0 if name == "public.jsonl" else 0.95), misses
     assert figures["false_refusal_rate"] <= 0.03, misses
     assert figures["hit@1"] >= (1.0 if name == "public.jsonl" else 0.9), misses

@@ -69,7 +69,7 @@ def test_serve_refuses_a_store_built_by_another_embedder(store_dir: Path) -> Non
         "POLICYBOT_EMBEDDER": f"sentence-transformers:{model_files.get_model_path()}",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "serve", "--port", "1"],
+        [sys.executable, "-m", "app.tools.cli", "serve", "--port", "1"],
         env=env,
         capture_output=True,
         text=True,

@@ -1,5 +1,5 @@
-"""`POST /v1/chat/stream`: one answer as Server-Sent Events, so a client shows the sources
-at once and the text as it is written.
+"""`POST /v1/chat` and `POST /v1/chat/stream`: one turn as JSON, or as Server-Sent Events,
+so a client shows the sources at once and the text as it is written.
 
     event: citations   {"citations": [...], "grounded": true, "request_id": "…"}
     event: delta       {"text": "…"}            (any number of these)
@@ -17,32 +17,46 @@ mini-program's `wx.request({enableChunked: true})` reads.
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from app.answer import compose
-from app.chat import Chat, ChatResult, Turn
-from app.errors import error_body
-from app.llm import Delta, Event, Sources, replay
-from app.query import clean
-from app.retrieve import Retrieval
-from app.schemas import ChatRequest
-from app.services import ERRORS, ServicesDep, chat_response, check_message, citation_out
+from app.core.question import clean
+from app.core.turn import Delta, Event, Sources, Turn
+from app.settings import Settings
+from app.web.deps import ERRORS, ServicesDep
+from app.web.errors import EmptyMessage, HistoryTooLong, MessageTooLong, error_body
+from app.web.schemas import ChatRequest, ChatResponse, CitationOut
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 log = logging.getLogger("policybot.requests")
-router = APIRouter()
+router = APIRouter(tags=["chat"])
 
 
-def turn_events(chat: Chat, prepared: ChatResult | Retrieval) -> Iterator[Event]:
-    if isinstance(prepared, ChatResult):
-        return replay(prepared)
-    if chat.writer is not None:
-        return chat.writer.stream(prepared, chat.policy)
-    return replay(ChatResult(compose(prepared, chat.policy), prepared))
+def check_message(
+    message: str, history: Sequence[Any], settings: Settings, request: Request
+) -> str:
+    text = clean(message)
+    if not text:
+        raise EmptyMessage("the message is empty: type a question")
+    if len(text) > settings.max_message_chars:
+        raise MessageTooLong(
+            f"the message has {len(text)} characters; the limit is {settings.max_message_chars}"
+        )
+    if len(history) > settings.max_history_turns:
+        raise HistoryTooLong(
+            f"the history has {len(history)} turns; send at most the last "
+            f"{settings.max_history_turns}"
+        )
+    if settings.log_messages:
+        request.state.message = text  # the request log writes it only when asked to
+    return text
+
+
+def history_of(body: ChatRequest) -> list[Turn]:
+    return [Turn(t.role, clean(t.content)) for t in body.history]
 
 
 def sse(event: str, data: dict[str, Any]) -> str:
@@ -53,7 +67,7 @@ def sse_events(events: Iterator[Event], request_id: str) -> Iterator[str]:
     try:
         for event in events:
             if isinstance(event, Sources):
-                citations = [citation_out(c).model_dump() for c in event.citations]
+                citations = [CitationOut.of(c).model_dump() for c in event.citations]
                 yield sse(
                     "citations",
                     {"citations": citations, "grounded": event.grounded, "request_id": request_id},
@@ -61,7 +75,7 @@ def sse_events(events: Iterator[Event], request_id: str) -> Iterator[str]:
             elif isinstance(event, Delta):
                 yield sse("delta", {"text": event.text})
             else:
-                done = chat_response(event.result, request_id).model_dump()
+                done = ChatResponse.of(event.reply, request_id).model_dump()
                 yield sse("done", {**done, "replaced": event.replaced})
     except Exception:  # the status line has gone out: the failure is reported in-band
         log.exception(json.dumps({"request_id": request_id, "event": "stream_failed"}))
@@ -71,19 +85,28 @@ def sse_events(events: Iterator[Event], request_id: str) -> Iterator[str]:
         )
 
 
+@router.post("/v1/chat", response_model=ChatResponse, responses=ERRORS)
+def chat(body: ChatRequest, request: Request, services: ServicesDep) -> ChatResponse:
+    """Answer a question with the measures it rests on."""
+    message = check_message(body.message, body.history, services.settings, request)
+    history = history_of(body)
+    reply = services.run(lambda chat: chat.reply(message, history))
+    request.state.cited = [c.measure for c in reply.answer.citations]
+    request.state.mode = reply.mode
+    return ChatResponse.of(reply, request.state.request_id)
+
+
 @router.post(
     "/v1/chat/stream",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
-    tags=["chat"],
 )
 def chat_stream(body: ChatRequest, request: Request, services: ServicesDep) -> StreamingResponse:
     """The /v1/chat answer as Server-Sent Events: citations, deltas, done."""
-    history = [Turn(t.role, clean(t.content)) for t in body.history]
-    message = check_message(body.message, history, services.settings, request)
-    # retrieval happens here, so a store failure is still a 503 with the JSON error body
-    prepared = services.run(lambda chat: chat.prepare(message, history))
-    events = turn_events(services.chat(), prepared)
+    message = check_message(body.message, body.history, services.settings, request)
+    history = history_of(body)
+    # the turn is decided here, so a store failure is still a 503 with the JSON error body
+    events = services.run(lambda chat: chat.stream(message, history))
     request.state.mode = "stream"
     return StreamingResponse(
         sse_events(events, request.state.request_id),

@@ -27,7 +27,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import (
+from app.settings import Settings
+from app.web.errors import (
     BadRequest,
     PayloadTooLarge,
     PolicybotError,
@@ -35,7 +36,6 @@ from app.errors import (
     RequestTimeout,
     error_response,
 )
-from app.settings import Settings
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:=+/-]{1,64}$")

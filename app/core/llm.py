@@ -1,6 +1,7 @@
-"""Answers written by a chat model, held to the measures retrieval found.
+"""Answers written by a chat model, held to the measures retrieval found: the second
+implementation of the answering interface beside core/extractive.py's `Composer`.
 
-The relevance gate runs first: only an in-scope retrieval reaches the model. The model is
+The scope decision comes first: only an in-scope question reaches the model. The model is
 given the best measures (the ones the extractive answer would cite, widened to the top
 three) and nothing else from the document. Its answer is kept only when every number it
 states is in a measure it cites and it cites at least one; anything else, and any provider
@@ -23,24 +24,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.answer import (
-    Answer,
-    Citation,
-    citation,
-    compose,
-    select_measures,
-    suggestions_after,
-)
-from app.chat import ChatResult, Turn
-from app.grounding import check
-from app.retrieve import RankedMeasure, Retrieval
-from app.settings import Settings
+from app.core.extractive import Composer, citation, select_measures, suggestions_after
+from app.core.grounding import check
+from app.core.retrieve import RankedMeasure
+from app.core.scope import Decision
+from app.core.turn import Answer, Delta, Done, Event, Reply, Sources, Turn, replay
 from ingest.source import Policy
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-PROMPTS_DIR = Path(__file__).parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).parent.parent.parent / "prompts"
 OFFERED = 3
 MAX_ANSWER_CHARS = 2000
 MAX_STANDALONE_CHARS = 300
@@ -85,46 +79,6 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
 
 
-@dataclass(frozen=True)
-class Sources:
-    """The measures an answer draws on, sent before any of its text."""
-
-    citations: tuple[Citation, ...]
-    grounded: bool
-
-
-@dataclass(frozen=True)
-class Delta:
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    result: ChatResult
-    replaced: bool  # the text sent in deltas is not the final answer's text
-
-
-Event = Sources | Delta | Done
-
-
-def pieces(text: str) -> list[str]:
-    """An answer cut at line and sentence ends, for streaming a finished answer."""
-    parts, current = [], ""
-    for char in text:
-        current += char
-        if char in "\n。；！？":
-            parts.append(current)
-            current = ""
-    return [*parts, current] if current else parts
-
-
-def replay(result: ChatResult) -> Iterator[Event]:
-    yield Sources(result.answer.citations, result.answer.grounded)
-    for piece in pieces(result.answer.text):
-        yield Delta(piece)
-    yield Done(result, replaced=False)
-
-
 def reason_for(error: BaseException) -> str:
     import openai  # a second to import, and needed only when something failed
 
@@ -148,25 +102,29 @@ def content_text(content: Any) -> str | None:
     return None
 
 
-def fallback(retrieval: Retrieval, policy: Policy, reason: str) -> ChatResult:
-    log.warning(json.dumps({"event": "llm_fallback", "reason": reason}))
-    return ChatResult(compose(retrieval, policy), retrieval, "extractive", reason)
-
-
 class Writer:
-    def __init__(self, model: "BaseChatModel", prompts: Prompts) -> None:
+    def __init__(self, model: "BaseChatModel", prompts: Prompts, composer: Composer) -> None:
         self.model = model
         self.prompts = prompts
+        self.composer = composer  # refusals, and the answer that stands in when the model fails
 
-    def offer(self, retrieval: Retrieval) -> list[RankedMeasure]:
-        chosen = select_measures(retrieval)
+    @property
+    def policy(self) -> Policy:
+        return self.composer.policy
+
+    def fallback(self, decision: Decision, reason: str) -> Reply:
+        log.warning(json.dumps({"event": "llm_fallback", "reason": reason}))
+        reply = self.composer.answer(decision)
+        return Reply(reply.answer, reply.english, "extractive", reason)
+
+    def offer(self, decision: Decision) -> list[RankedMeasure]:
+        chosen = select_measures(decision.ranked)
         if chosen and chosen[0].named:
             return chosen
-        return list({m.number: m for m in [*chosen, *retrieval.ranked[:OFFERED]]}.values())
+        return list({m.number: m for m in [*chosen, *decision.ranked[:OFFERED]]}.values())
 
-    def messages(
-        self, retrieval: Retrieval, policy: Policy, offered: list[RankedMeasure]
-    ) -> list[BaseMessage]:
+    def messages(self, decision: Decision, offered: list[RankedMeasure]) -> list[BaseMessage]:
+        policy = self.policy
         context = "\n\n".join(
             self.prompts.measure.format(
                 label=policy.measure(m.number).label,
@@ -176,23 +134,28 @@ class Writer:
             for m in offered
         )
         system = self.prompts.system.format(doc_title=policy.title, refusal=self.prompts.refusal)
-        human = self.prompts.answer.format(context=context, question=retrieval.question.text)
+        human = self.prompts.answer.format(context=context, question=decision.question.text)
         return [SystemMessage(system), HumanMessage(human)]
 
-    def write(self, retrieval: Retrieval, policy: Policy) -> ChatResult:
-        offered = self.offer(retrieval)
+    def answer(self, decision: Decision) -> Reply:
+        if not decision.in_scope:
+            return self.composer.answer(decision)
+        offered = self.offer(decision)
         try:
-            reply = self.model.invoke(self.messages(retrieval, policy, offered))
+            reply = self.model.invoke(self.messages(decision, offered))
         except Exception as error:  # any provider failure: the extractive answer stands in
-            return fallback(retrieval, policy, reason_for(error))
-        return self.judge(content_text(reply.content), retrieval, policy, offered)
+            return self.fallback(decision, reason_for(error))
+        return self.judge(content_text(reply.content), decision, offered)
 
-    def stream(self, retrieval: Retrieval, policy: Policy) -> Iterator[Event]:
-        offered = self.offer(retrieval)
-        yield Sources(tuple(citation(m, policy) for m in offered), True)
+    def stream(self, decision: Decision) -> Iterator[Event]:
+        if not decision.in_scope:
+            yield from self.composer.stream(decision)
+            return
+        offered = self.offer(decision)
+        yield Sources(tuple(citation(m, self.policy) for m in offered), True)
         streamed: list[str] = []
         try:
-            for chunk in self.model.stream(self.messages(retrieval, policy, offered)):
+            for chunk in self.model.stream(self.messages(decision, offered)):
                 text = content_text(chunk.content)
                 if text is None:
                     raise ValueError("a chunk without text")
@@ -200,26 +163,24 @@ class Writer:
                     streamed.append(text)
                     yield Delta(text)
         except Exception as error:
-            result = fallback(retrieval, policy, reason_for(error))
+            result = self.fallback(decision, reason_for(error))
             if not streamed:  # nothing shown yet: the fallback streams as if it were first
                 yield from (e for e in replay(result) if not isinstance(e, Sources))
                 return
             yield Done(result, replaced=True)
             return
-        result = self.judge("".join(streamed), retrieval, policy, offered)
+        result = self.judge("".join(streamed), decision, offered)
         yield Done(result, replaced=bool(streamed) and result.answer.text != "".join(streamed))
 
-    def judge(
-        self, text: str | None, retrieval: Retrieval, policy: Policy, offered: list[RankedMeasure]
-    ) -> ChatResult:
+    def judge(self, text: str | None, decision: Decision, offered: list[RankedMeasure]) -> Reply:
         if text is None or not text.strip() or len(text) > MAX_ANSWER_CHARS:
-            return fallback(retrieval, policy, "malformed_output")
-        checked = check(text, {m.number for m in offered}, policy)
+            return self.fallback(decision, "malformed_output")
+        checked = check(text, {m.number for m in offered}, self.policy)
         if checked.removed:
             log.warning(json.dumps({"event": "labels_removed", "count": checked.removed}))
         if not checked.cited:
             declined = self.prompts.refusal.rstrip("。.") in text
-            return fallback(retrieval, policy, "declined" if declined else "no_citation")
+            return self.fallback(decision, "declined" if declined else "no_citation")
         if checked.unsupported:
             log.warning(
                 json.dumps(
@@ -227,13 +188,12 @@ class Writer:
                     ensure_ascii=False,
                 )
             )
-            return fallback(retrieval, policy, "unsupported_number")
+            return self.fallback(decision, "unsupported_number")
         by_number = {m.number: m for m in offered}
-        cited = [citation(by_number[n], policy) for n in checked.cited]
-        answer = Answer(
-            checked.text, tuple(cited), True, suggestions_after(retrieval, cited, policy)
-        )
-        return ChatResult(answer, retrieval, "llm", None)
+        cited = [citation(by_number[n], self.policy) for n in checked.cited]
+        suggestions = suggestions_after(decision, cited, self.policy)
+        answer = Answer(checked.text, tuple(cited), True, suggestions)
+        return Reply(answer, decision.question.english, "llm", None)
 
     def condense(self, message: str, history: list[Turn]) -> str | None:
         """The follow-up rewritten as a standalone question, or None when the model fails."""
@@ -253,24 +213,18 @@ class Writer:
         return line if 0 < len(line) <= MAX_STANDALONE_CHARS else None
 
 
-def chat_model(settings: Settings) -> "BaseChatModel":
+def chat_model(
+    model: str, base_url: str | None, api_key: str | None, timeout: float, temperature: float
+) -> "BaseChatModel":
     from langchain_openai import ChatOpenAI  # imported only when a model is configured
 
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     return ChatOpenAI(
-        model=settings.llm_model or "",
-        base_url=settings.llm_base_url,
+        model=model,
+        base_url=base_url,
         # a local OpenAI-compatible server takes no key, but the client insists on one
-        api_key=key or "unset",  # type: ignore[arg-type]
-        timeout=settings.llm_timeout_seconds,
+        api_key=api_key or "unset",  # type: ignore[arg-type]
+        timeout=timeout,
         # one slow try is enough: the extractive answer is ready the moment it fails
         max_retries=0,
-        temperature=settings.llm_temperature,
+        temperature=temperature,
     )
-
-
-def writer_for(settings: Settings, model: "BaseChatModel | None" = None) -> Writer | None:
-    """The writer a service uses: the model passed in, else the configured one, else none."""
-    if model is None and settings.llm_model is None:
-        return None
-    return Writer(model if model is not None else chat_model(settings), Prompts.load())

@@ -2,6 +2,7 @@
 (第十二条, 第12条, （十二）, 措施十二, measure 12), and whether it asks about the document
 itself (when it was issued, by whom, how many measures)."""
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -80,6 +81,13 @@ class Question:
     measure_reference: int | None  # the measure number it names, as written (may be 20)
     meta: tuple[str, ...]  # which facts about the document it asks for
     greeting: bool  # a bare hello or thanks: nothing to look up
+
+    def after(self, earlier: "Question") -> "Question":
+        """This question read together with an earlier one, for searching a follow-up."""
+        reference = self.measure_reference or earlier.measure_reference
+        return dataclasses.replace(
+            self, text=f"{earlier.text} {self.text}", measure_reference=reference
+        )
 
 
 @cache

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.retrieve import Retriever
+from app.core.chat import Chat
+from app.core.question import understand
 
 Ask = Callable[[str, list[dict[str, str]]], dict[str, Any]]
 
@@ -94,22 +95,22 @@ def _score_ranking(
 
 
 def evaluate_retrieval(
-    retriever: Retriever, items: Iterable[dict[str, Any]], report: Callable[[str], None] = print
+    chat: Chat, items: Iterable[dict[str, Any]], report: Callable[[str], None] = print
 ) -> dict[str, Any]:
     tally = Tally()
     for item in items:
         if "turns" in item:
             continue  # follow-ups need the conversation: scored in answers mode
         question = item["question"]
-        retrieval = retriever.retrieve(question)
-        tally.latencies_ms.append(retrieval.elapsed_ms)
-        grounded = retrieval.in_scope or bool(retrieval.question.meta)
-        ranked = [m.number for m in retrieval.ranked] if retrieval.in_scope else []
+        decision = chat.scope(understand(question))
+        tally.latencies_ms.append(decision.retrieval.elapsed_ms)
+        grounded = decision.in_scope or bool(decision.question.meta)
+        ranked = [m.number for m in decision.ranked] if decision.in_scope else []
         miss = _score_ranking(tally, item, ranked, grounded)
         if miss:
             report(
                 f"MISS {item.get('id', '-')} [{item.get('kind')}] {question} — {miss} "
-                f"(gate {retrieval.gate_score:.3f})"
+                f"(gate {decision.gate_score:.3f}, {decision.reason})"
             )
     return tally.figures()
 

@@ -1,4 +1,4 @@
-"""Question → measures ranked by relevance, each with its score and evidence sentences.
+"""Question → every measure ranked by relevance, each with its score and evidence sentences.
 
 Dense search over every chunk in the store, aggregated per measure (its best chunk),
 plus a small lexical bonus: the share of the question's rare words (IDF-weighted jieba
@@ -6,29 +6,21 @@ tokens) that the measure contains. The dense signal carries the meaning; the lex
 breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs.
 A measure the question names (第十二条) goes first, whatever the scores say.
 
-The relevance gate: a question is in scope when it names a real measure, or when its best
-measure scores at least `relevance_floor` (English questions get `ENGLISH_ALLOWANCE` on
-top: matching across languages scores lower) and it has none of the words of topics the
-document does not cover (公积金, 天气…; `ingest/data/not_covered.txt`). The 4-bit model's
-similarities are compressed (a weather question scores 0.83 against a relevant 0.88), so
-the word list does the work the score cannot. Calibrated with `bench/calibrate_gate.py`.
+Whether the best of them is good enough to answer from is not decided here: see scope.py.
 """
 
-import dataclasses
 import math
 import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
-from app.query import Question, understand
+from app.core.question import Question, understand
 from ingest.parse import Measure
 from ingest.source import Policy
 from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
-ENGLISH_ALLOWANCE = 0.05
 # chunks fetched per question: enough that every measure in the running has its best ones
 SEARCH_DEPTH = 64
 # words that say nothing about which measure: question scaffolding and the document's own topic
@@ -70,9 +62,6 @@ class RankedMeasure:
 class Retrieval:
     question: Question
     ranked: tuple[RankedMeasure, ...]  # every measure, best first
-    in_scope: bool
-    gate_score: float
-    declined_for: str | None = None  # the not-covered word found in the question
     elapsed_ms: float = field(default=0.0, compare=False)
 
     @property
@@ -127,39 +116,27 @@ class LexicalIndex:
 
 
 class Retriever:
-    def __init__(
-        self, store: Store, policy: Policy, relevance_floor: float, cache_size: int = 1024
-    ) -> None:
+    def __init__(self, store: Store, policy: Policy, cache_size: int = 1024) -> None:
         self.store = store
         self.policy = policy
-        self.relevance_floor = relevance_floor
         english = {number: notes.text_en for number, notes in policy.notes.items()}
         self.lexical = LexicalIndex(policy.document.measures, english)
-        self._cache: OrderedDict[str, Retrieval] = OrderedDict()
-        self._cache_size = cache_size
         self._measure_count = len(policy.document.measures)
+        # functools' cache is thread-safe: concurrent requests never corrupt it
+        self._ranked = lru_cache(maxsize=cache_size)(self._rank)
 
     def warm_up(self) -> None:
-        tokens("预热")
-        self.retrieve("预热")
+        self.retrieve(understand("预热"))
 
-    def retrieve(self, message: str) -> Retrieval:
+    def retrieve(self, question: Question) -> Retrieval:
         started = time.perf_counter()
-        question = understand(message)
-        cached = self._cache.get(question.text)
-        if cached is not None:
-            self._cache.move_to_end(question.text)
-            return dataclasses.replace(cached, elapsed_ms=(time.perf_counter() - started) * 1000)
-        retrieval = self._search(question)
-        self._cache[question.text] = retrieval
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return dataclasses.replace(retrieval, elapsed_ms=(time.perf_counter() - started) * 1000)
+        ranked = self._ranked(question.text, question.measure_reference)
+        return Retrieval(question, ranked, (time.perf_counter() - started) * 1000)
 
-    def _search(self, question: Question) -> Retrieval:
-        vector = self.store.embedder.embed_query(question.text)
+    def _rank(self, text: str, named: int | None) -> tuple[RankedMeasure, ...]:
+        vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, limit=min(SEARCH_DEPTH, self.store.count()))
-        words = tokens(question.text)
+        words = tokens(text)
 
         dense: dict[int, float] = {}
         sentences: dict[int, list[Evidence]] = {}
@@ -170,16 +147,17 @@ class Retriever:
             dense[number] = max(dense.get(number, -1.0), hit.similarity)
             if hit.metadata["kind"] == "sentence":
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
-                text = self.policy.document.text[start:end]
-                score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(words, text)
-                sentences.setdefault(number, []).append(Evidence(text, start, end, score))
+                sentence = self.policy.document.text[start:end]
+                score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(
+                    words, sentence
+                )
+                sentences.setdefault(number, []).append(Evidence(sentence, start, end, score))
 
         # a measure with no chunk this deep scored at most the deepest hit
         deepest = min((hit.similarity for hit in hits), default=0.0)
         for number in range(1, self._measure_count + 1):
             dense.setdefault(number, deepest)
 
-        named = question.measure_reference
         ranked = []
         for number, dense_score in dense.items():
             lexical = self.lexical.coverage(words, number)
@@ -195,15 +173,4 @@ class Retriever:
                 )
             )
         ranked.sort(key=lambda m: (not m.named, -m.score))
-        gate_score = max((m.score for m in ranked), default=0.0)
-        if question.english:
-            gate_score += ENGLISH_ALLOWANCE
-        lowered = question.text.lower()
-        declined_for = next((w for w in self.policy.not_covered if w in lowered), None)
-        if named is not None:
-            in_scope = 1 <= named <= self._measure_count
-        elif question.greeting:
-            in_scope = False
-        else:
-            in_scope = declined_for is None and gate_score >= self.relevance_floor
-        return Retrieval(question, tuple(ranked), in_scope, gate_score, declined_for)
+        return tuple(ranked)

@@ -6,10 +6,12 @@ decided by score gaps: the best one always, the next ones only while they score 
 """
 
 import re
-from dataclasses import dataclass
 
-from app.grounding import unsupported_claims
-from app.retrieve import RankedMeasure, Retrieval
+from app.core.grounding import unsupported_claims
+from app.core.question import Question
+from app.core.retrieve import RankedMeasure
+from app.core.scope import Decision
+from app.core.turn import Answer, Citation, Event, Reply, replay
 from ingest.parse import int_to_chinese
 from ingest.source import Policy
 
@@ -44,28 +46,7 @@ COVERAGE_EN = (
 )
 
 
-@dataclass(frozen=True)
-class Citation:
-    measure: int
-    label: str
-    title: str
-    title_en: str
-    section: str
-    quote: str
-    doc_id: str
-    doc_title: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    citations: tuple[Citation, ...]
-    grounded: bool
-    suggestions: tuple[str, ...]
-
-
-def select_measures(retrieval: Retrieval) -> list[RankedMeasure]:
-    ranked = list(retrieval.ranked)
+def select_measures(ranked: tuple[RankedMeasure, ...]) -> list[RankedMeasure]:
     if not ranked:
         return []
     if ranked[0].named:
@@ -97,11 +78,12 @@ def citation(measure: RankedMeasure, policy: Policy) -> Citation:
     )
 
 
-def compose(retrieval: Retrieval, policy: Policy) -> Answer:
-    english = retrieval.question.english
-    cited = [citation(m, policy) for m in select_measures(retrieval)]
+def compose(decision: Decision, policy: Policy) -> Answer:
+    question = decision.question
+    english = question.english
+    cited = [citation(m, policy) for m in select_measures(decision.ranked)]
     lines = []
-    claimed = unsupported_claims(retrieval.question.text, [c.measure for c in cited], policy)
+    claimed = unsupported_claims(question.text, [c.measure for c in cited], policy)
     if any(BENEFIT.search(claim) for claim in claimed):
         lines.append(
             "Note: the original text does not contain the figure or promise in your question. "
@@ -124,24 +106,23 @@ def compose(retrieval: Retrieval, policy: Policy) -> Answer:
         )
     else:
         lines.append("具体办理条件和流程，请以相关主管部门发布的细则为准。")
-    return Answer("\n".join(lines), tuple(cited), True, suggestions_after(retrieval, cited, policy))
+    suggestions = suggestions_after(decision, cited, policy)
+    return Answer("\n".join(lines), tuple(cited), True, suggestions)
 
 
-def suggestions_after(
-    retrieval: Retrieval, cited: list[Citation], policy: Policy
-) -> tuple[str, ...]:
+def suggestions_after(decision: Decision, cited: list[Citation], policy: Policy) -> tuple[str, ...]:
     cited_numbers = {c.measure for c in cited}
-    nearby = [m.number for m in retrieval.ranked if m.number not in cited_numbers][:2]
-    if retrieval.question.english:
+    nearby = [m.number for m in decision.ranked if m.number not in cited_numbers][:2]
+    if decision.question.english:
         return tuple(f'What does measure ({n}) "{policy.notes[n].title_en}" say?' for n in nearby)
     return tuple(
         f"第{policy.measure(n).label}条「{policy.measure(n).title}」讲了什么？" for n in nearby
     )
 
 
-def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
-    english = retrieval.question.english
-    named = retrieval.question.measure_reference
+def refuse(question: Question, policy: Policy) -> Answer:
+    english = question.english
+    named = question.measure_reference
     count = len(policy.document.measures)
     last = int_to_chinese(count)
     if named is not None and not 1 <= named <= count:
@@ -153,7 +134,7 @@ def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
             else f"这份文件共有{count}条措施，编号从（一）到（{last}），没有您说的这一条。"
             "您可以问其中任意一条，比如「第（六）条讲了什么？」"
         )
-    elif retrieval.question.greeting:
+    elif question.greeting:
         text = (
             f'Hello! I answer questions about "{policy.title_en}" ({count} measures on '
             f"{COVERAGE_EN}). You could ask:"
@@ -174,12 +155,13 @@ def refuse(retrieval: Retrieval, policy: Policy) -> Answer:
     return Answer(text, (), False, EXAMPLES_EN if english else EXAMPLES_ZH)
 
 
-def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer:
+def meta_answer(question: Question, policy: Policy) -> Answer:
+    english = question.english
     document = policy.document
     sections = "；".join(s.heading for s in document.sections)
     section_count = len(document.sections)
     parts = []
-    for kind in kinds:
+    for kind in question.meta:
         if kind == "date":
             parts.append(
                 f"It was issued on {policy.issue_date_iso} ({policy.issue_date})."
@@ -226,3 +208,25 @@ def meta_answer(kinds: tuple[str, ...], english: bool, policy: Policy) -> Answer
             )
     lead = f'About "{policy.title_en}": ' if english else f"关于《{policy.title}》："
     return Answer(lead + "".join(parts), (), True, EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2])
+
+
+class Composer:
+    """The extractive answerer: everything it says is the document's own words in a frame."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+
+    def answer(self, decision: Decision) -> Reply:
+        question = decision.question
+        if decision.in_scope:
+            return Reply(compose(decision, self.policy), question.english)
+        return Reply(refuse(question, self.policy), question.english)
+
+    def about_document(self, question: Question) -> Reply:
+        return Reply(meta_answer(question, self.policy), question.english)
+
+    def stream(self, decision: Decision) -> list[Event]:
+        return replay(self.answer(decision))
+
+    def stream_about_document(self, question: Question) -> list[Event]:
+        return replay(self.about_document(question))

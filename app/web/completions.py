@@ -18,13 +18,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.answer import Citation
-from app.chat import ChatResult, Turn
-from app.errors import error_body
-from app.llm import Delta, Done, Event, Sources
-from app.query import clean
-from app.services import ERRORS, ServicesDep, check_message, citation_out
-from app.stream import SSE_HEADERS, turn_events
+from app.core.question import clean
+from app.core.turn import Citation, Delta, Done, Event, Reply, Sources, Turn
+from app.web.chat import SSE_HEADERS, check_message
+from app.web.deps import ERRORS, ServicesDep
+from app.web.errors import error_body
+from app.web.schemas import CitationOut
 
 MAX_CONTENT_CHARS = 4000
 log = logging.getLogger("policybot.requests")
@@ -54,10 +53,6 @@ def sources_block(citations: tuple[Citation, ...], english: bool) -> str:
     return ("\n\nSources:\n" if english else "\n\n依据：\n") + "\n".join(lines)
 
 
-def is_english(result: ChatResult) -> bool:
-    return result.retrieval is not None and result.retrieval.question.english
-
-
 def question_and_history(body: CompletionRequest, max_turns: int) -> tuple[str, list[Turn]]:
     users = [i for i, m in enumerate(body.messages) if m.role == "user"]
     if not users:
@@ -72,8 +67,8 @@ def question_and_history(body: CompletionRequest, max_turns: int) -> tuple[str, 
     return body.messages[last].text(), history[-max_turns:] if max_turns else []
 
 
-def completion(result: ChatResult, model: str, request_id: str) -> dict[str, Any]:
-    text = result.answer.text + sources_block(result.answer.citations, is_english(result))
+def completion(reply: Reply, model: str, request_id: str) -> dict[str, Any]:
+    text = reply.answer.text + sources_block(reply.answer.citations, reply.english)
     return {
         "id": f"chatcmpl-{request_id}",
         "object": "chat.completion",
@@ -83,9 +78,9 @@ def completion(result: ChatResult, model: str, request_id: str) -> dict[str, Any
             {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "citations": [citation_out(c).model_dump() for c in result.answer.citations],
-        "mode": result.mode,
-        "fallback_reason": result.fallback_reason,
+        "citations": [CitationOut.of(c).model_dump() for c in reply.answer.citations],
+        "mode": reply.mode,
+        "fallback_reason": reply.fallback_reason,
     }
 
 
@@ -122,8 +117,8 @@ def answer_chunks(events: Iterator[Event], model: str, request_id: str) -> Itera
             yield chunk(request_id, model, {"content": event.text})
             continue
         assert isinstance(event, Done)
-        result = event.result
-        english = is_english(result)
+        result = event.reply
+        english = result.english
         if event.replaced:  # the text already sent cannot be taken back: say so, then correct it
             note = (
                 "\n\n(The text above could not be checked against the original; here is "
@@ -140,7 +135,7 @@ def answer_chunks(events: Iterator[Event], model: str, request_id: str) -> Itera
             model,
             {},
             "stop",
-            citations=[citation_out(c).model_dump() for c in result.answer.citations],
+            citations=[CitationOut.of(c).model_dump() for c in result.answer.citations],
             mode=result.mode,
             fallback_reason=result.fallback_reason,
         )
@@ -156,12 +151,11 @@ def chat_completions(
     message = check_message(question, history, settings, request)
     request_id = request.state.request_id
     if not body.stream:
-        result = services.run(lambda chat: chat.reply(message, history))
-        request.state.cited = [c.measure for c in result.answer.citations]
-        request.state.mode = result.mode
-        return JSONResponse(completion(result, body.model, request_id))
-    prepared = services.run(lambda chat: chat.prepare(message, history))
-    events = turn_events(services.chat(), prepared)
+        reply = services.run(lambda chat: chat.reply(message, history))
+        request.state.cited = [c.measure for c in reply.answer.citations]
+        request.state.mode = reply.mode
+        return JSONResponse(completion(reply, body.model, request_id))
+    events = services.run(lambda chat: chat.stream(message, history))
     return StreamingResponse(
         chunks(events, body.model, request_id), media_type="text/event-stream", headers=SSE_HEADERS
     )

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.turn import Citation, Reply
+
 
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
@@ -45,6 +47,10 @@ class CitationOut(BaseModel):
     doc_title: str
     url: str = Field(description="the whole measure", examples=["/v1/measures/6"])
 
+    @classmethod
+    def of(cls, citation: Citation) -> "CitationOut":
+        return cls(**citation.__dict__, url=f"/v1/measures/{citation.measure}")
+
 
 class ChatResponse(BaseModel):
     answer: str
@@ -54,6 +60,18 @@ class ChatResponse(BaseModel):
     suggestions: list[str]
     request_id: str
     fallback_reason: str | None = None
+
+    @classmethod
+    def of(cls, reply: Reply, request_id: str) -> "ChatResponse":
+        return cls(
+            answer=reply.answer.text,
+            citations=[CitationOut.of(c) for c in reply.answer.citations],
+            grounded=reply.answer.grounded,
+            mode=reply.mode,
+            suggestions=list(reply.answer.suggestions),
+            request_id=request_id,
+            fallback_reason=reply.fallback_reason,
+        )
 
 
 class SearchRequest(BaseModel):

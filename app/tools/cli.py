@@ -36,23 +36,25 @@ def ingest_command(settings: Settings) -> int:
     return 0
 
 
-def _retriever(settings: Settings):
-    from app.retrieve import Retriever
+def _chat(settings: Settings):
+    from app.core.chat import Chat
+    from app.core.retrieve import Retriever
     from ingest.source import bundled_policy
 
-    return Retriever(_store(settings), bundled_policy(), settings.relevance_floor)
+    policy = bundled_policy()
+    return Chat(Retriever(_store(settings), policy), policy, settings.relevance_floor)
 
 
 def eval_command(settings: Settings, path: Path, answers: bool, url: str | None) -> int:
-    from app.evaluate import evaluate_answers, evaluate_retrieval, load_golden
+    from app.tools.evaluate import evaluate_answers, evaluate_retrieval, load_golden
 
     items = load_golden(path)
     if answers or url:
         figures = evaluate_answers(_http_asker(settings, url), items)
     else:
-        retriever = _retriever(settings)
-        retriever.warm_up()
-        figures = evaluate_retrieval(retriever, items)
+        chat = _chat(settings)
+        chat.retriever.warm_up()
+        figures = evaluate_retrieval(chat, items)
     print(
         json.dumps(
             {"file": str(path), "mode": "answers" if answers or url else "retrieval", **figures},

@@ -1,0 +1,82 @@
+"""What requests share, built once per app: the policy, the embedder, and the chat on top
+of the store. Handlers receive it as `ServicesDep`."""
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+
+from app.core.chat import Chat
+from app.core.llm import chat_model
+from app.core.retrieve import Retriever
+from app.settings import Settings
+from app.web.errors import Unavailable
+from app.web.schemas import ErrorResponse
+from ingest.source import Policy, bundled_policy
+from vectorstore.embeddings import load_embedder
+from vectorstore.store import StoreError, open_store
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+T = TypeVar("T")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 429, 503)
+}
+
+
+class Services:
+    """The store is opened on first need and again after a failure, so a Chroma server
+    that comes back is used without a restart."""
+
+    def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
+        self.settings = settings
+        self.policy: Policy = bundled_policy()
+        self.embedder = load_embedder(settings.embedder)
+        if model is None and settings.llm_model is not None:
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            model = chat_model(
+                settings.llm_model,
+                settings.llm_base_url,
+                key,
+                settings.llm_timeout_seconds,
+                settings.llm_temperature,
+            )
+        self.model = model
+        self._chat: Chat | None = None
+        self._lock = threading.Lock()
+
+    def chat(self) -> Chat:
+        with self._lock:
+            if self._chat is None:
+                try:
+                    store = open_store(
+                        self.settings.store_dir,
+                        self.settings.chroma_url,
+                        self.embedder,
+                        self.settings.collection,
+                    )
+                    store.collection()
+                except StoreError as error:
+                    raise Unavailable(str(error)) from error
+                retriever = Retriever(store, self.policy)
+                self._chat = Chat(retriever, self.policy, self.settings.relevance_floor, self.model)
+            return self._chat
+
+    def run(self, work: Callable[[Chat], T]) -> T:
+        """Run store-bound work; a store failure is a 503 and the next request reopens."""
+        chat = self.chat()
+        try:
+            return work(chat)
+        except StoreError as error:
+            with self._lock:
+                self._chat = None
+            raise Unavailable(str(error)) from error
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
