@@ -40,7 +40,9 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
             services.run(lambda chat: chat.retriever.warm_up())
         except Unavailable as error:
             log.warning(json.dumps({"event": "store_not_ready", "reason": error.message}))
+        services.start()
         yield
+        services.stop()
 
     app = FastAPI(
         title="policybot",

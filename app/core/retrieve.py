@@ -130,12 +130,14 @@ class Retriever:
 
     def retrieve(self, question: Question) -> Retrieval:
         started = time.perf_counter()
-        ranked = self._ranked(question.text, question.measure_reference)
+        # keyed by the collection too: a rebuilt store is never answered from the old one
+        collection = self.store.snapshot().name
+        ranked = self._ranked(question.text, question.measure_reference, collection)
         return Retrieval(question, ranked, (time.perf_counter() - started) * 1000)
 
-    def _rank(self, text: str, named: int | None) -> tuple[RankedMeasure, ...]:
+    def _rank(self, text: str, named: int | None, collection: str) -> tuple[RankedMeasure, ...]:
         vector = self.store.embedder.embed_query(text)
-        hits = self.store.search(vector, limit=min(SEARCH_DEPTH, self.store.count()))
+        hits = self.store.search(vector, limit=SEARCH_DEPTH)
         words = tokens(text)
 
         dense: dict[int, float] = {}

@@ -1,6 +1,8 @@
 """What requests share, built once per app: the policy, the embedder, and the chat on top
 of the store. Handlers receive it as `ServicesDep`."""
 
+import json
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -13,14 +15,16 @@ from app.core.retrieve import Retriever
 from app.settings import Settings
 from app.web.errors import Unavailable
 from app.web.schemas import ErrorResponse
+from ingest.chunk import chunk_policy
 from ingest.source import Policy, bundled_policy
 from vectorstore.embeddings import load_embedder
-from vectorstore.store import StoreError, open_store
+from vectorstore.store import StoreError, fingerprint, open_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 T = TypeVar("T")
+log = logging.getLogger("policybot.store")
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 429, 503)
 }
@@ -28,11 +32,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 class Services:
     """The store is opened on first need and again after a failure, so a Chroma server
-    that comes back is used without a restart."""
+    that comes back is used without a restart. Once open, a background thread follows the
+    store's pointer every `store_refresh_seconds`, so a rebuild made elsewhere (another
+    replica's `policybot ingest`) is served within seconds, and an unreachable server
+    leaves the loaded collection serving."""
 
     def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
         self.policy: Policy = bundled_policy()
+        self.source = fingerprint(chunk.id for chunk in chunk_policy(self.policy))
         self.embedder = load_embedder(settings.embedder)
         if model is None and settings.llm_model is not None:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -46,6 +54,34 @@ class Services:
         self.model = model
         self._chat: Chat | None = None
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._reachable = True
+
+    def start(self) -> None:
+        interval = self.settings.store_refresh_seconds
+        if interval > 0:
+            threading.Thread(target=self._follow, args=(interval,), daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stopped.wait(interval):
+            chat = self._chat
+            if chat is None:
+                continue  # not open yet: the next request opens it
+            try:
+                if chat.retriever.store.refresh():
+                    name = chat.retriever.store.snapshot().name
+                    log.info(json.dumps({"event": "store_switched", "collection": name}))
+                reachable = True
+            except StoreError as error:
+                reachable = False
+                if self._reachable:  # once an outage, not every few seconds
+                    log.warning(json.dumps({"event": "store_unreachable", "reason": str(error)}))
+            if reachable and not self._reachable:
+                log.info(json.dumps({"event": "store_reachable"}))
+            self._reachable = reachable
 
     def chat(self) -> Chat:
         with self._lock:
@@ -56,8 +92,9 @@ class Services:
                         self.settings.chroma_url,
                         self.embedder,
                         self.settings.collection,
+                        self.source,
                     )
-                    store.collection()
+                    store.snapshot()
                 except StoreError as error:
                     raise Unavailable(str(error)) from error
                 retriever = Retriever(store, self.policy)
