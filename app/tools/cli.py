@@ -45,12 +45,20 @@ def _chat(settings: Settings):
     return Chat(Retriever(_store(settings), policy), policy, settings.relevance_floor)
 
 
+class ServiceError(Exception):
+    pass
+
+
 def eval_command(settings: Settings, path: Path, answers: bool, url: str | None) -> int:
     from app.tools.evaluate import evaluate_answers, evaluate_retrieval, load_golden
 
     items = load_golden(path)
     if answers or url:
-        figures = evaluate_answers(_http_asker(settings, url), items)
+        try:
+            figures = evaluate_answers(_http_asker(settings, url), items)
+        except ServiceError as error:
+            print(f"policybot eval: {error}", file=sys.stderr)
+            return 1
     else:
         chat = _chat(settings)
         chat.retriever.warm_up()
@@ -81,7 +89,9 @@ def _http_asker(settings: Settings, url: str | None):
 
     def ask(message: str, history: list[dict[str, str]]) -> dict:
         response = client.post("/v1/chat", json={"message": message, "history": history})
-        return response.json() if response.status_code == 200 else {}
+        if response.status_code != 200:  # not an answer to score: a service that cannot answer
+            raise ServiceError(f"the service answered {response.status_code}: {response.text}")
+        return response.json()
 
     return ask
 

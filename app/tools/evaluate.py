@@ -1,11 +1,15 @@
 """`policybot eval FILE.jsonl`: score golden questions, print each miss, then one JSON line.
 
-Two modes. Retrieval scores the ranked measures and the relevance gate directly. Answers
+Two modes. Retrieval scores the ranked measures and the scope decision directly. Answers
 (`--answers`) goes through the HTTP API and scores what a user sees: the answer's
-citations, its refusals, `must_contain` and `must_not_contain`.
+citations, its refusals, `must_contain` and `must_not_contain`, a `claim` of the question
+repeated in the answer, and whether an English question (`lang: en`) got English (at least
+95% of the answer's letters Latin). A thanks or goodbye (`pattern: closing`) is right
+when it cites nothing, and is neither a refusal nor an in-scope question.
 """
 
 import json
+import re
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +21,9 @@ from app.core.chat import Chat
 from app.core.question import understand
 
 Ask = Callable[[str, list[dict[str, str]]], dict[str, Any]]
+LATIN = re.compile(r"[A-Za-z]")
+CJK = re.compile(r"[\u3400-\u9fff]")
+ENGLISH_SHARE = 0.95
 
 
 @dataclass
@@ -33,6 +40,12 @@ class Tally:
     cited: int = 0
     cited_relevant: int = 0
     contains_failed: int = 0
+    claims: int = 0
+    claims_echoed: int = 0
+    english: int = 0
+    english_answered_in_english: int = 0
+    closings: int = 0
+    closings_right: int = 0
     latencies_ms: list[float] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
@@ -49,6 +62,9 @@ class Tally:
             "false_refusal_rate": share(self.false_refusals, self.in_scope),
             "citation_precision": share(self.cited_relevant, self.cited),
             "must_contain_failures": self.contains_failed,
+            "claims_echoed": share(self.claims_echoed, self.claims),
+            "english_in_english": share(self.english_answered_in_english, self.english),
+            "closings_right": share(self.closings_right, self.closings),
             "p50_ms": round(statistics.median(ordered), 2),
             "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 2),
         }
@@ -62,7 +78,16 @@ def load_golden(path: Path) -> list[dict[str, Any]]:
 def _is_refusal_item(item: dict[str, Any]) -> bool:
     if "in_scope" in item:  # the gate-calibration format
         return not item["in_scope"]
-    return not item.get("expect") and item.get("kind") != "meta"
+    if item.get("kind") == "out_of_scope" or item.get("pattern") == "out_of_scope_followup":
+        return True
+    # older sets mark nothing but an empty expect; summaries and "no more" answers have none
+    return not item.get("expect") and item.get("kind") not in ("meta", "summary", "multi_turn")
+
+
+def latin_share(text: str) -> float:
+    latin = len(LATIN.findall(text))
+    letters = latin + len(CJK.findall(text))
+    return latin / letters if letters else 1.0
 
 
 def _score_ranking(
@@ -132,24 +157,41 @@ def evaluate_answers(
             ]
         tally.latencies_ms.append((time.perf_counter() - started) * 1000 / len(turns))
         cited = [c["measure"] for c in reply.get("citations", [])]
+        answer = reply.get("answer", "")
         misses = []
+        if item.get("pattern") == "closing":
+            tally.closings += 1
+            tally.closings_right += not cited
+            if cited:
+                report(f"MISS {item.get('id', '-')} [closing] {turns[-1]} — cited {cited}")
+            continue
         ranking_miss = _score_ranking(tally, item, cited, bool(reply.get("grounded")))
         if ranking_miss:
             misses.append(ranking_miss)
+        if item.get("claim"):
+            tally.claims += 1
+            if item["claim"] in answer:
+                tally.claims_echoed += 1
+                misses.append(f"echoes the claim {item['claim']!r}")
+        if item.get("lang") == "en" and not _is_refusal_item(item):
+            tally.english += 1
+            if latin_share(answer) >= ENGLISH_SHARE:
+                tally.english_answered_in_english += 1
+            else:
+                misses.append(f"not in English ({latin_share(answer):.2f} Latin)")
         if item.get("expect"):
             relevant = set(item["expect"]) | set(item.get("also") or [])
             tally.cited += len(cited)
             tally.cited_relevant += sum(n in relevant for n in cited)
             if any(n not in relevant for n in cited):
                 misses.append(f"cited beyond expect/also: {cited}")
-        answer = reply.get("answer", "")
         for needle in item.get("must_contain") or []:
             if needle not in answer:
                 misses.append(f"answer lacks {needle!r}")
         for needle in item.get("must_not_contain") or []:
             if needle in answer:
                 misses.append(f"answer contains {needle!r}")
-        if any(m.startswith("answer") for m in misses):
+        if any(m.startswith("answer ") for m in misses):
             tally.contains_failed += 1
         if misses:
             report(
