@@ -235,6 +235,7 @@ Page({
   fail(index, statusCode, body) {
     this.setData({
       [`messages[${index}].text`]: "",
+      [`messages[${index}].citations`]: [], // a stream may have sent them before it failed
       [`messages[${index}].pending`]: false,
       [`messages[${index}].error`]: problemText(statusCode, body),
       busy: false,
