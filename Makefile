@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser lint typecheck pytest ingest eval bench clean
+.PHONY: run test install install-dev browser lint typecheck pytest miniprogram ingest eval bench clean
 
 $(BIN)/policybot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,12 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
-test: install-dev browser lint typecheck pytest
+# The mini-program's type check and tests: its chat page runs in miniprogram-simulate and
+# asks a policybot server that the tests start from .venv (packages from the npm registry)
+miniprogram: install
+	cd examples/miniprogram && npm ci --no-audit --no-fund && npm test
+
+test: install-dev browser lint typecheck pytest miniprogram
 
 ingest: install
 	$(BIN)/policybot ingest
@@ -54,4 +59,4 @@ bench: install
 	$(BIN)/python bench/latency.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache examples/miniprogram/node_modules

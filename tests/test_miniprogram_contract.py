@@ -1,9 +1,8 @@
 """The WeChat mini-program reads the service's responses by name: every name it reads
-must be in the OpenAPI schema, or the client breaks when the server changes."""
+must be in the OpenAPI schema, or the client breaks when the server changes. How it handles
+what it reads (statuses, errors, streams) is tested in the simulator: `make miniprogram`."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ READ = re.compile(r"(?<![\w.])(" + "|".join(NAMED_AS) + r")\.([A-Za-z_]\w*)")
 def fields_read() -> dict[str, set[str]]:
     fields: dict[str, set[str]] = {name: set() for name in NAMED_AS}
     for path in MINIPROGRAM.rglob("*.js"):
-        if "test" in path.relative_to(MINIPROGRAM).parts:
+        if {"test", "node_modules"} & set(path.relative_to(MINIPROGRAM).parts):
             continue
         for name, field in READ.findall(path.read_text(encoding="utf-8")):
             fields[name].add(field)
@@ -60,7 +59,6 @@ def test_errors_are_read_from_the_error_body(schemas: dict[str, Any]) -> None:
     chat = (MINIPROGRAM / "pages" / "chat" / "chat.js").read_text(encoding="utf-8")
     assert "body.error" in chat
     assert "error" in schemas["ErrorResponse"]["properties"]
-    assert chat.count("res.statusCode") >= 4  # wx.request succeeds on every status
 
 
 def test_the_client_sends_its_id_in_the_header_the_server_reads(client: TestClient) -> None:
@@ -68,18 +66,3 @@ def test_the_client_sends_its_id_in_the_header_the_server_reads(client: TestClie
     header = client.app.state.services.settings.client_id_header  # type: ignore[attr-defined]
     assert f'"{header}"' in chat
     assert "session_key" not in chat
-
-
-def test_the_sse_decoder_passes_its_node_tests() -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    result = subprocess.run(
-        [node, "--test", str(MINIPROGRAM / "test")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "# fail 0" in result.stdout

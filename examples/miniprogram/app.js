@@ -43,7 +43,10 @@ App({
           method: "POST",
           data: { code },
           success: (res) => {
-            const id = res.statusCode === 200 && res.data && res.data.client_id;
+            // the backend answers JSON; anything else (text, bytes, an error status) is ignored
+            const body = res.statusCode === 200 && typeof res.data === "object" &&
+              !(res.data instanceof ArrayBuffer) ? res.data : null;
+            const id = body && body.client_id;
             if (typeof id === "string" && /^[A-Za-z0-9_.:=+/-]{1,64}$/.test(id)) {
               this.globalData.clientId = id;
               wx.setStorageSync(STORAGE_KEY, id);

@@ -4,6 +4,7 @@
 // character (each Chinese character is three bytes of UTF-8), so the bytes of an
 // incomplete trailing character are kept and put in front of the next chunk.
 
+/** @param {number} lead */
 function sequenceLength(lead) {
   if (lead < 0x80) return 1;
   if (lead >= 0xc2 && lead < 0xe0) return 2;
@@ -12,6 +13,7 @@ function sequenceLength(lead) {
   return 0; // a continuation byte or a byte UTF-8 never uses
 }
 
+/** @param {number} codePoint */
 function codePointString(codePoint) {
   if (codePoint < 0x10000) return String.fromCharCode(codePoint);
   const offset = codePoint - 0x10000;
@@ -19,6 +21,7 @@ function codePointString(codePoint) {
 }
 
 // Decodes complete UTF-8; each malformed byte becomes U+FFFD.
+/** @param {Uint8Array} bytes */
 function decodeUtf8(bytes) {
   let text = "";
   let index = 0;
@@ -54,6 +57,7 @@ function decodeUtf8(bytes) {
 
 // Where the last complete character ends: a lead byte among the last three bytes whose
 // sequence runs past the end starts an incomplete character.
+/** @param {Uint8Array} bytes */
 function completeLength(bytes) {
   for (let index = bytes.length - 1; index >= Math.max(0, bytes.length - 3); index -= 1) {
     if ((bytes[index] & 0xc0) === 0x80) continue;
@@ -66,7 +70,10 @@ function completeLength(bytes) {
 function createUtf8Decoder() {
   let carried = new Uint8Array(0);
   return {
-    // chunk: an ArrayBuffer or Uint8Array; final: no more bytes will follow
+    /**
+     * @param {ArrayBuffer | Uint8Array | null} chunk
+     * @param {boolean} final no more bytes will follow
+     */
     decode(chunk, final) {
       const incoming = chunk ? new Uint8Array(chunk) : new Uint8Array(0);
       const bytes = new Uint8Array(carried.length + incoming.length);
@@ -79,7 +86,13 @@ function createUtf8Decoder() {
   };
 }
 
+/** @typedef {{event: string, data: string}} SseEvent */
+
 // One event block ("event: delta\ndata: {...}") to {event, data}; null for comments.
+/**
+ * @param {string} block
+ * @returns {SseEvent | null}
+ */
 function parseEvent(block) {
   let event = "message";
   const data = [];
@@ -96,8 +109,10 @@ function parseEvent(block) {
 }
 
 // Feed it decoded text in any pieces; it calls onEvent once per complete event.
+/** @param {(event: SseEvent) => void} onEvent */
 function createSseParser(onEvent) {
   let buffer = "";
+  /** @param {string[]} blocks */
   function emit(blocks) {
     for (const block of blocks) {
       const parsed = parseEvent(block);
@@ -105,11 +120,12 @@ function createSseParser(onEvent) {
     }
   }
   return {
+    /** @param {string} text */
     push(text) {
       buffer += text;
       // a lone "\r" at the end may be the first half of "\r\n": wait for the next piece
       const blocks = buffer.split(/\r\n\r\n|\n\n|\r\r|\r\n\n|\n\r\n/);
-      buffer = blocks.pop();
+      buffer = /** @type {string} */ (blocks.pop()); // split always returns one piece or more
       emit(blocks);
     },
     end() {
@@ -121,11 +137,13 @@ function createSseParser(onEvent) {
 }
 
 // Bytes in, events out: what a requestTask's onChunkReceived feeds.
+/** @param {(event: SseEvent) => void} onEvent */
 function createEventStream(onEvent) {
   const decoder = createUtf8Decoder();
   const parser = createSseParser(onEvent);
   let text = "";
   return {
+    /** @param {ArrayBuffer | Uint8Array} chunk */
     feed(chunk) {
       const piece = decoder.decode(chunk, false);
       text += piece;

@@ -4,11 +4,36 @@
 const config = require("../../config.js");
 const { createEventStream, decodeUtf8 } = require("../../utils/sse.js");
 
+// What the service sends (its OpenAPI schema has the full shapes) and what the page shows.
+/**
+ * @typedef {{measure: number, label: string, title: string, quote: string}} Citation
+ * @typedef {{answer: string, citations: Citation[], grounded: boolean, suggestions: string[]}} ChatReply
+ * @typedef {{error?: {code: string, message: string}}} ErrorBody
+ * @typedef {{role: "user" | "assistant", content: string}} Turn
+ * @typedef {{message: string, history: Turn[]}} ChatRequest
+ * @typedef {Citation & {open: boolean}} CitationChip
+ * @typedef {{id: number, role: "user", text: string}} UserMessage
+ * @typedef {{id: number, role: "bot", text: string, pending: boolean, grounded: boolean,
+ *   citations: CitationChip[], suggestions: string[], error: string, question: string}} BotMessage
+ * @typedef {{heading: string, section: string, sentences: string[], error: string}} Sheet
+ * @typedef {{messages: (UserMessage | BotMessage)[], input: string, busy: boolean,
+ *   welcome: string[], lastId: string, sheet: Sheet | null}} ChatData
+ * @typedef {WechatMiniprogram.IAnyObject} AnyObject
+ */
+/**
+ * @template {AnyObject} Dataset
+ * @typedef {WechatMiniprogram.BaseEvent<AnyObject, Dataset>} Tap a tap on an element with data-* fields
+ */
+
 function headers() {
   return { "Content-Type": "application/json", "X-Client-Id": getApp().globalData.clientId };
 }
 
 // A response body as an object: wx.request hands over an object, a string or bytes.
+/**
+ * @param {string | AnyObject | ArrayBuffer | undefined} data
+ * @returns {any} the parsed JSON, or null
+ */
 function parseBody(data) {
   let text = data;
   if (data instanceof ArrayBuffer) text = decodeUtf8(new Uint8Array(data));
@@ -20,6 +45,10 @@ function parseBody(data) {
   }
 }
 
+/**
+ * @param {number} statusCode 0 when there was no response
+ * @param {ErrorBody | null} body
+ */
 function problemText(statusCode, body) {
   let headline = "请求没有成功，请重试。";
   if (statusCode === 0) headline = "网络连接失败，请检查网络后重试。";
@@ -29,6 +58,10 @@ function problemText(statusCode, body) {
   return detail && detail.message ? `${headline}\n${detail.message}（${detail.code}）` : headline;
 }
 
+/**
+ * @param {Citation} citation
+ * @returns {CitationChip}
+ */
 function citationChip(citation) {
   return {
     measure: citation.measure,
@@ -42,8 +75,8 @@ function citationChip(citation) {
 let nextId = 0;
 
 Page({
-  data: { messages: [], input: "", busy: false, welcome: [], lastId: "", sheet: null },
-  history: [],
+  data: /** @type {ChatData} */ ({ messages: [], input: "", busy: false, welcome: [], lastId: "", sheet: null }),
+  history: /** @type {Turn[]} */ ([]),
 
   onLoad() {
     this.loadSuggestions();
@@ -61,6 +94,7 @@ Page({
     });
   },
 
+  /** @param {WechatMiniprogram.Input} event */
   onInput(event) {
     this.setData({ input: event.detail.value });
   },
@@ -72,10 +106,12 @@ Page({
     this.ask(message);
   },
 
+  /** @param {Tap<{question: string}>} event */
   onSuggestion(event) {
     this.ask(event.currentTarget.dataset.question);
   },
 
+  /** @param {string} message */
   ask(message) {
     if (this.data.busy) return;
     nextId += 1;
@@ -84,6 +120,7 @@ Page({
     this.answer(message);
   },
 
+  /** @param {string} message */
   answer(message) {
     nextId += 1;
     const index = this.data.messages.length;
@@ -93,14 +130,20 @@ Page({
       busy: true,
       lastId: `m${nextId}`,
     });
+    /** @type {ChatRequest} */
     const body = { message, history: this.history.slice(-config.historyTurns) };
     if (wx.canIUse("request.object.enableChunked")) this.streamAnswer(index, body);
     else this.plainAnswer(index, body);
   },
 
+  /**
+   * @param {number} index
+   * @param {ChatRequest} body
+   */
   streamAnswer(index, body) {
     let settled = false;
     let text = "";
+    /** @param {() => void} work */
     const settle = (work) => {
       if (settled) return;
       settled = true;
@@ -109,6 +152,7 @@ Page({
     const stream = createEventStream((event) => {
       if (settled) return;
       if (event.event === "citations") {
+        /** @type {{citations: Citation[]}} */
         const sources = JSON.parse(event.data);
         this.setData({ [`messages[${index}].citations`]: sources.citations.map(citationChip),
           [`messages[${index}].pending`]: false, [`messages[${index}].text`]: text });
@@ -146,6 +190,10 @@ Page({
     task.onChunkReceived((res) => stream.feed(res.data));
   },
 
+  /**
+   * @param {number} index
+   * @param {ChatRequest} body
+   */
   plainAnswer(index, body) {
     wx.request({
       url: `${config.apiBase}/v1/chat`,
@@ -162,6 +210,11 @@ Page({
     });
   },
 
+  /**
+   * @param {number} index
+   * @param {string} message
+   * @param {ChatReply} reply
+   */
   finish(index, message, reply) {
     this.history.push({ role: "user", content: message }, { role: "assistant", content: reply.answer });
     this.setData({
@@ -174,28 +227,40 @@ Page({
     });
   },
 
+  /**
+   * @param {number} index
+   * @param {number} statusCode 0 when there was no response
+   * @param {ErrorBody | null} body
+   */
   fail(index, statusCode, body) {
     this.setData({
       [`messages[${index}].text`]: "",
+      [`messages[${index}].citations`]: [], // a stream may have sent them before it failed
       [`messages[${index}].pending`]: false,
       [`messages[${index}].error`]: problemText(statusCode, body),
       busy: false,
     });
   },
 
+  /** @param {Tap<{index: number}>} event */
   onRetry(event) {
     const index = event.currentTarget.dataset.index;
-    const message = this.data.messages[index].question;
+    const failed = this.data.messages[index];
+    if (failed.role !== "bot") return;
     this.setData({ messages: this.data.messages.slice(0, index) });
-    this.answer(message);
+    this.answer(failed.question);
   },
 
+  /** @param {Tap<{msg: number, cite: number}>} event */
   onToggleCitation(event) {
     const { msg, cite } = event.currentTarget.dataset;
+    const message = this.data.messages[msg];
+    if (message.role !== "bot") return;
     const path = `messages[${msg}].citations[${cite}].open`;
-    this.setData({ [path]: !this.data.messages[msg].citations[cite].open });
+    this.setData({ [path]: !message.citations[cite].open });
   },
 
+  /** @param {Tap<{measure: number}>} event */
   onShowMeasure(event) {
     const number = event.currentTarget.dataset.measure;
     this.setData({ sheet: { heading: "正在加载…", section: "", sentences: [], error: "" } });
