@@ -10,20 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+# app/ imports the numerals from here; they live in ingest.numerals
+from ingest.numerals import CN_DIGITS as CN_DIGITS
+from ingest.numerals import chinese_to_int as chinese_to_int
+from ingest.numerals import int_to_chinese as int_to_chinese
+
+# the characters of a heading's numeral (no 千/万: no heading runs that far)
 CN_NUMERAL = "零〇一二两三四五六七八九十百"
 
 SECTION_RE = re.compile(rf"^(?:([{CN_NUMERAL}]+)、|第([{CN_NUMERAL}\d]+)章\s*)")
@@ -37,33 +29,6 @@ TITLE_RE = re.compile(r"^关于.{2,60}(措施|办法|意见|通知|规定|方案
 SENTENCE_END = "。！？；：”」）)"
 CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 ZERO_WIDTH_RE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
-
-
-def chinese_to_int(numeral: str) -> int:
-    """一 → 1, 十二 → 12, 二十 → 20, 一百零三 → 103; Arabic digits pass through."""
-    if numeral.isdigit():
-        return int(numeral)
-    total, current = 0, 0
-    for char in numeral:
-        if char == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif char == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif char in CN_DIGITS:
-            current = current * 10 + CN_DIGITS[char] if current else CN_DIGITS[char]
-        else:
-            raise ValueError(f"not a Chinese numeral: {numeral!r}")
-    return total + current
-
-
-def int_to_chinese(number: int) -> str:
-    digits = "零一二三四五六七八九"
-    if number < 10:
-        return digits[number]
-    tens, ones = divmod(number, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
 
 
 @dataclass(frozen=True)
