@@ -1,0 +1,180 @@
+"""What stands before a policy's first measure and is not its text: a covering notice
+(关于印发《…》的通知, addressees, a paragraph, issuer, date), the title, the 文号, and the
+adoption and amendment note of a regulation (（2020年4月10日…通过 …修正）).
+
+These are lines, not prose: they are read one paragraph at a time and never joined
+across page breaks. The document's title is the one after a covering notice, not the
+notice's own.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ingest.headings import find_heading
+from ingest.numerals import chinese_to_int
+
+DATE_NUMERAL = r"[\d〇零一二三四五六七八九十]"
+DATE_RE = re.compile(rf"({DATE_NUMERAL}{{4}})年({DATE_NUMERAL}{{1,3}})月({DATE_NUMERAL}{{1,3}})日")
+RELEASE_RE = re.compile(r"^[（(](此件[^)）]*)[)）]$")
+ISSUER_RE = re.compile(r"(委员会|局|办公室|宣传部|厅|政府|中心)$")
+# 沪府办发〔2025〕23号: a prefix, the year in brackets of some kind, the serial number
+DOC_NUMBER = r"[\u4e00-\u9fff]{1,12}[〔［\[【(（]\d{4}[〕］\]】)）]\d{1,4}号"
+DOC_NUMBER_LINE_RE = re.compile(rf"^[（(]?({DOC_NUMBER})[)）]?$")
+DOC_NUMBER_END_RE = re.compile(rf"[（(]({DOC_NUMBER})[)）]$")
+# 上海市人民政府办公厅关于印发《…》的通知: the notice names the document it covers
+NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|颁布|公布)?.*?《(.+)》.*的(?:通知|决定)")
+# (2021年10月28日上海市第十五届人民代表大会常务委员会第三十六次会议通过 …修正)
+ADOPTION_RE = re.compile(r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日.*(?:通过|修正|修订|批准|公布|施行)")
+# 根据2022年…决定修正: an amendment on a line of its own
+AMENDMENT_RE = re.compile(r"^根据\d{4}年.*(?:修正|修订|修改)[)）]?$")
+ADOPTER_RE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日(.+?)(?:第[一二三四五六七八九十百\d]+次(?:全体|常务)?会议|令第)"
+)
+ATTACHMENT_RE = re.compile(r"^附件\d*[:：]?")
+TITLE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Front:
+    title: str | None
+    title_index: int | None
+    body_start: int  # the first paragraph of the text proper
+    notice_title: str | None
+    issuers: tuple[str, ...]
+    issue_date: str | None  # "2025年12月31日"
+    doc_number: str | None
+    release_note: str | None
+    adoption_note: str | None
+
+
+def read_front(paragraphs: list[str], title: str | None = None) -> Front:
+    head_end = next(
+        (i for i, p in enumerate(paragraphs) if find_heading(p)),
+        len(paragraphs),
+    )
+    head = paragraphs[:head_end]
+    notice_index, notice_title = _notice(head)
+    title_index = _title_index(head, title, notice_index)
+    before: list[str] = []
+    after: list[str] = []
+    notes: list[str] = []
+    body_start = 0
+    if title_index is not None:
+        before = head[:title_index]
+        body_start, open_note = title_index + 1, False
+        while body_start < head_end:
+            paragraph = paragraphs[body_start]
+            if open_note or ADOPTION_RE.match(paragraph) or AMENDMENT_RE.match(paragraph):
+                notes.append(paragraph)
+                # a bracketed note cut by a page break runs on until its bracket closes
+                opened = open_note or paragraph.startswith(("（", "("))
+                open_note = opened and not paragraph.endswith(("）", ")"))
+            elif not _is_metadata(paragraph):
+                break
+            after.append(paragraph)
+            body_start += 1
+    lines = before + after
+    adoption = "".join(notes) or None
+    return Front(
+        title=paragraphs[title_index] if title_index is not None else title,
+        title_index=title_index,
+        body_start=body_start,
+        notice_title=notice_title
+        if notice_index is not None and notice_index != title_index
+        else None,
+        issuers=_issuers(before, after, adoption),
+        issue_date=_issue_date(before) or _issue_date(after) or _first_date(adoption),
+        doc_number=_doc_number(lines, notice_title),
+        release_note=next((m.group(1) for p in lines if (m := RELEASE_RE.match(p))), None),
+        adoption_note=adoption,
+    )
+
+
+def _notice(head: list[str]) -> tuple[int | None, str | None]:
+    for index, paragraph in enumerate(head):
+        if NOTICE_RE.search(paragraph) and len(paragraph) <= TITLE_LENGTH * 2:
+            return index, paragraph
+    return None, None
+
+
+def _title_index(head: list[str], title: str | None, notice_index: int | None) -> int | None:
+    if title is not None:  # the caller knows it (a text whose first page is cut off)
+        return next((i for i, p in enumerate(head) if p == title), None)
+    if notice_index is not None:
+        named = NOTICE_RE.search(head[notice_index])
+        assert named is not None
+        for index in range(notice_index + 1, len(head)):
+            if _plain(head[index]) == named.group(1):
+                return index
+    # a notice, whole or cut off, ends with its issuer and date: the title comes after
+    dates = [i for i, p in enumerate(head) if DATE_RE.fullmatch(p)]
+    start = dates[-1] + 1 if dates else 0
+    for candidates in (range(start, len(head)), range(len(head))):
+        found = next((i for i in candidates if _looks_like_title(head[i])), None)
+        if found is not None:
+            return found
+    # no document title follows the notice: the notice is the document
+    return notice_index
+
+
+def _plain(paragraph: str) -> str:
+    return ATTACHMENT_RE.sub("", paragraph)
+
+
+def _looks_like_title(paragraph: str) -> bool:
+    return (
+        len(paragraph) <= TITLE_LENGTH
+        and not any(mark in paragraph for mark in "。；：:！？")
+        and not paragraph.startswith(("（", "("))
+        and not ATTACHMENT_RE.fullmatch(paragraph)
+        and not _is_metadata(paragraph)
+        and not NOTICE_RE.search(paragraph)
+    )
+
+
+def _is_metadata(paragraph: str) -> bool:
+    """A line under a title that belongs to no measure: a date, a 文号, an adoption note."""
+    return bool(
+        DATE_RE.fullmatch(paragraph)
+        or DOC_NUMBER_LINE_RE.match(paragraph)
+        or RELEASE_RE.match(paragraph)
+        or ADOPTION_RE.match(paragraph)
+        or AMENDMENT_RE.match(paragraph)
+        or _is_issuer(paragraph)
+    )
+
+
+def _is_issuer(paragraph: str) -> bool:
+    return bool(ISSUER_RE.search(paragraph)) and len(paragraph) <= 30 and "。" not in paragraph
+
+
+def _issuers(before: list[str], after: list[str], adoption: str | None) -> tuple[str, ...]:
+    issuers = tuple(p for p in before + after if _is_issuer(p))
+    if not issuers and adoption:
+        adopter = ADOPTER_RE.search(adoption)
+        issuers = (adopter.group(1),) if adopter else ()
+    return issuers
+
+
+def _issue_date(lines: list[str]) -> str | None:
+    """The last date standing on a line of its own: the notice's signature."""
+    return next((_date(m) for p in reversed(lines) if (m := DATE_RE.fullmatch(p))), None)
+
+
+def _first_date(note: str | None) -> str | None:
+    match = DATE_RE.search(note) if note else None
+    return _date(match) if match else None
+
+
+def _date(match: re.Match[str]) -> str:
+    year, month, day = (chinese_to_int(part) for part in match.groups())
+    return f"{year}年{month}月{day}日"
+
+
+def _doc_number(lines: list[str], notice_title: str | None) -> str | None:
+    for paragraph in lines:
+        match = DOC_NUMBER_LINE_RE.match(paragraph)
+        if match:
+            return match.group(1)
+    ending = DOC_NUMBER_END_RE.search(notice_title) if notice_title else None
+    return ending.group(1) if ending else None
