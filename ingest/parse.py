@@ -118,6 +118,13 @@ class Layout:
     section: str | None
     subsections: tuple[str, ...]
 
+    def stands_alone(self, paragraph: str) -> bool:
+        """A heading of this document with no sentence after it; an item cut short by a
+        page break ("（一）夜间" / "市集；") looks the same but is joined to its rest."""
+        heading = find_heading(paragraph)
+        kinds = (self.measure, self.section, *self.subsections)
+        return heading is not None and heading.kind in kinds and stands_alone(paragraph)
+
 
 def normalize_text(raw: str) -> str:
     """Unify line ends, drop zero-width characters and the spaces PDF extraction puts
@@ -163,14 +170,14 @@ def _split_at_headings(block: str) -> list[str]:
     return parts
 
 
-def _join_page_breaks(paragraphs: list[str]) -> list[str]:
+def _join_page_breaks(paragraphs: list[str], layout: Layout) -> list[str]:
     joined: list[str] = []
     for paragraph in paragraphs:
         previous = joined[-1] if joined else None
         if (
             previous is not None
             and not previous.endswith(tuple(SENTENCE_END))
-            and not stands_alone(previous)
+            and not layout.stands_alone(previous)
             and not find_heading(paragraph)
         ):
             joined[-1] = previous + paragraph
@@ -231,7 +238,10 @@ def parse(raw: str, title: str | None = None) -> Document:
     front = read_front(paragraphs, title)
     # the front matter (notice, title, issuers, date, adoption note) is lines: never joined
     body_start = front.body_start
-    paragraphs = paragraphs[:body_start] + _join_page_breaks(paragraphs[body_start:])
+    body = paragraphs[body_start:]
+    # joining never moves the start of a heading, so the layout is the same before and after
+    layout = _layout([find_heading(p) for p in body], body)
+    paragraphs = paragraphs[:body_start] + _join_page_breaks(body, layout)
     text = "\n\n".join(paragraphs)
     offsets, position = [], 0
     for paragraph in paragraphs:
@@ -239,7 +249,6 @@ def parse(raw: str, title: str | None = None) -> Document:
         position += len(paragraph) + 2
     structure = _Structure(paragraphs, offsets, text)
     headings = [find_heading(p) for p in paragraphs[body_start:]]
-    layout = _layout(headings, paragraphs[body_start:])
     for index, heading in enumerate(headings, start=body_start):
         structure.add(index, heading, layout)
     structure.finish(layout)
