@@ -1,6 +1,7 @@
-"""What stands before a policy's first measure and is not its text: a covering notice
-(关于印发《…》的通知, addressees, a paragraph, issuer, date), the title, the 文号, and the
-adoption and amendment note of a regulation (（2020年4月10日…通过 …修正）).
+"""What stands around a policy's text and is not part of it: before it, a covering notice
+(关于印发《…》的通知, addressees, a paragraph, issuer, date), the title, the 文号, the
+adoption and amendment note of a regulation (（2020年4月10日…通过 …修正）) and a table of
+contents; after it, the issuer and date signed under a document that has no notice.
 
 These are lines, not prose: they are read one paragraph at a time and never joined
 across page breaks. The document's title is the one after a covering notice, not the
@@ -15,6 +16,7 @@ from ingest.numerals import chinese_to_int
 
 DATE_NUMERAL = r"[\d〇零一二三四五六七八九十]"
 DATE_RE = re.compile(rf"({DATE_NUMERAL}{{4}})年({DATE_NUMERAL}{{1,3}})月({DATE_NUMERAL}{{1,3}})日")
+DATE_LINE_RE = re.compile(rf"^[（(]?{DATE_RE.pattern}[)）]?$")
 RELEASE_RE = re.compile(r"^[（(](此件[^)）]*)[)）]$")
 ISSUER_RE = re.compile(r"(委员会|局|办公室|宣传部|厅|政府|中心)$")
 # 沪府办发〔2025〕23号: a prefix, the year in brackets of some kind, the serial number
@@ -24,13 +26,16 @@ DOC_NUMBER_END_RE = re.compile(rf"[（(]({DOC_NUMBER})[)）]$")
 # 上海市人民政府办公厅关于印发《…》的通知: the notice names the document it covers
 NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|颁布|公布)?.*?《(.+)》.*的(?:通知|决定)")
 # (2021年10月28日上海市第十五届人民代表大会常务委员会第三十六次会议通过 …修正)
-ADOPTION_RE = re.compile(r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日.*(?:通过|修正|修订|批准|公布|施行)")
+ADOPTION_RE = re.compile(
+    r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日.*(?:通过|修正|修订|批准|公布|施行|发布|印发)"
+)
 # 根据2022年…决定修正: an amendment on a line of its own
 AMENDMENT_RE = re.compile(r"^根据\d{4}年.*(?:修正|修订|修改)[)）]?$")
 ADOPTER_RE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日(.+?)(?:第[一二三四五六七八九十百\d]+次(?:全体|常务)?会议|令第)"
 )
 ATTACHMENT_RE = re.compile(r"^附件\d*[:：]?")
+CONTENTS = "目录"
 TITLE_LENGTH = 100
 
 
@@ -73,10 +78,12 @@ def read_front(paragraphs: list[str], title: str | None = None) -> Front:
                 break
             after.append(paragraph)
             body_start += 1
+        if body_start < len(paragraphs) and paragraphs[body_start] == CONTENTS:
+            body_start = _after_contents(paragraphs, body_start)
     lines = before + after
     adoption = "".join(notes) or None
     return Front(
-        title=paragraphs[title_index] if title_index is not None else title,
+        title=_plain(paragraphs[title_index]) if title_index is not None else title,
         title_index=title_index,
         body_start=body_start,
         notice_title=notice_title
@@ -103,11 +110,13 @@ def _title_index(head: list[str], title: str | None, notice_index: int | None) -
     if notice_index is not None:
         named = NOTICE_RE.search(head[notice_index])
         assert named is not None
-        for index in range(notice_index + 1, len(head)):
-            if _plain(head[index]) == named.group(1):
-                return index
+        # the title as it stands above the text; else the notice's 附件：line naming it
+        for plain in (str, _plain):
+            for index in range(notice_index + 1, len(head)):
+                if plain(head[index]) == named.group(1):
+                    return index
     # a notice, whole or cut off, ends with its issuer and date: the title comes after
-    dates = [i for i, p in enumerate(head) if DATE_RE.fullmatch(p)]
+    dates = [i for i, p in enumerate(head) if DATE_LINE_RE.match(p)]
     start = dates[-1] + 1 if dates else 0
     for candidates in (range(start, len(head)), range(len(head))):
         found = next((i for i in candidates if _looks_like_title(head[i])), None)
@@ -115,6 +124,41 @@ def _title_index(head: list[str], title: str | None, notice_index: int | None) -
             return found
     # no document title follows the notice: the notice is the document
     return notice_index
+
+
+def _after_contents(paragraphs: list[str], index: int) -> int:
+    """A table of contents lists the headings the text opens with: it ends where its first
+    entry comes again. One that never does is left as it is."""
+    if index + 1 >= len(paragraphs):
+        return index
+    first_entry = paragraphs[index + 1]
+    after = range(index + 2, len(paragraphs))
+    return next((i for i in after if paragraphs[i] == first_entry), index)
+
+
+def read_signature(body: list[str]) -> tuple[int, tuple[str, ...], str | None]:
+    """The issuers and date signed under a text that has no covering notice: how many
+    paragraphs at its end they take, the issuers, the date. Without a date, it is no
+    signature: a last paragraph naming a 委员会 is text."""
+    count = 0
+    while count < len(body) and _is_signature(body[len(body) - 1 - count]):
+        count += 1
+    lines = body[len(body) - count :]
+    date = _issue_date(lines)
+    if date is None:
+        return 0, (), None
+    return count, tuple(p for p in lines if _is_issuer(p)), date
+
+
+def is_attachment(paragraph: str) -> bool:
+    """附件 / 附件1：… / 附件：…名单: where the attachments after a text begin."""
+    return bool(ATTACHMENT_RE.match(paragraph)) and len(paragraph) <= TITLE_LENGTH
+
+
+def _is_signature(paragraph: str) -> bool:
+    return bool(
+        DATE_LINE_RE.match(paragraph) or RELEASE_RE.match(paragraph) or _is_issuer(paragraph)
+    )
 
 
 def _plain(paragraph: str) -> str:
@@ -135,7 +179,7 @@ def _looks_like_title(paragraph: str) -> bool:
 def _is_metadata(paragraph: str) -> bool:
     """A line under a title that belongs to no measure: a date, a 文号, an adoption note."""
     return bool(
-        DATE_RE.fullmatch(paragraph)
+        DATE_LINE_RE.match(paragraph)
         or DOC_NUMBER_LINE_RE.match(paragraph)
         or RELEASE_RE.match(paragraph)
         or ADOPTION_RE.match(paragraph)
@@ -158,7 +202,7 @@ def _issuers(before: list[str], after: list[str], adoption: str | None) -> tuple
 
 def _issue_date(lines: list[str]) -> str | None:
     """The last date standing on a line of its own: the notice's signature."""
-    return next((_date(m) for p in reversed(lines) if (m := DATE_RE.fullmatch(p))), None)
+    return next((_date(m) for p in reversed(lines) if (m := DATE_LINE_RE.match(p))), None)
 
 
 def _first_date(note: str | None) -> str | None:

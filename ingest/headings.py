@@ -14,9 +14,19 @@ from ingest.numerals import chinese_to_int, int_to_chinese
 CN_NUMERAL = "零〇一二两三四五六七八九十百"
 
 # outermost first; 第X条 stands apart: where a text has articles, they are its measures
-KINDS = ("chapter", "part", "article", "section", "bracket", "arabic", "arabic_bracket")
+KINDS = (
+    "chapter",
+    "division",
+    "part",
+    "article",
+    "section",
+    "bracket",
+    "arabic",
+    "arabic_bracket",
+)
 PATTERNS = {
     "chapter": re.compile(rf"^第([{CN_NUMERAL}\d]+)章\s*"),  # 第一章 总则
+    "division": re.compile(rf"^第([{CN_NUMERAL}\d]+)部分\s*"),  # 第一部分 总体要求
     "part": re.compile(rf"^第([{CN_NUMERAL}\d]+)节\s*"),  # 第一节 一般规定
     "article": re.compile(rf"^第([{CN_NUMERAL}\d]+)条\s*"),  # 第一条 为了……
     "section": re.compile(rf"^([{CN_NUMERAL}]+)、"),  # 一、总体要求
@@ -27,6 +37,7 @@ PATTERNS = {
 }
 LABELS = {
     "chapter": "第{}章",
+    "division": "第{}部分",
     "part": "第{}节",
     "article": "第{}条",
     "section": "{}、",

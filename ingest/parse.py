@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.front import read_front
+from ingest.front import is_attachment, read_front, read_signature
 from ingest.headings import HEADING_LENGTH, KINDS, Heading, find_heading, stands_alone
 from ingest.numbering import Numbered, Restart, breaks
 
@@ -108,6 +108,7 @@ class Document:
     doc_number: str | None = None  # 文号: 沪府办发〔2025〕23号
     notice_title: str | None = None  # the covering notice's own title, when there is one
     adoption_note: str | None = None  # （2020年4月10日…通过 …修正）
+    appendix: str | None = None  # 附件 after the text: other documents, kept whole, unparsed
 
 
 @dataclass(frozen=True)
@@ -196,10 +197,13 @@ def _sentences(paragraph: str, offset: int, skip: int = 0) -> tuple[Sentence, ..
     return tuple(found)
 
 
-def _measure_title(paragraph: str, label_end: int) -> tuple[str, int]:
-    """The title is the first phrase: up to the first 。 (or a bracketed 【title】)."""
+def _measure_title(paragraph: str, label_end: int, article: bool = False) -> tuple[str, int]:
+    """The title is the first phrase: up to the first 。 (or a bracketed 【title】, or the
+    （subject） Shanghai's government rules put after 第X条: 第一条（目的和依据）)."""
     rest = paragraph[label_end:]
-    bracketed = re.match(r"^[【\[]([^】\]]{1,40})[】\]]", rest)
+    bracketed = re.match(r"^[【\[]([^】\]]{1,40})[】\]]", rest) or (
+        re.match(r"^[（(]([^）)]{1,40})[）)]", rest) if article else None
+    )
     if bracketed:
         return bracketed.group(1), label_end + bracketed.end()
     stop = re.search(r"[。！？；]", rest)
@@ -216,7 +220,7 @@ def _layout(headings: list[Heading | None], paragraphs: list[str]) -> Layout:
     present = [kind for kind in KINDS if any(h and h.kind == kind for h in headings)]
     if "article" in present:
         # a law's articles are its measures, whatever numbering their items use
-        headings_above = [kind for kind in ("chapter", "part") if kind in present]
+        headings_above = [kind for kind in ("chapter", "division", "part") if kind in present]
         section = headings_above[0] if headings_above else None
         return Layout("article", section, tuple(headings_above[1:]))
     if not present:
@@ -238,25 +242,37 @@ def parse(raw: str, title: str | None = None) -> Document:
     front = read_front(paragraphs, title)
     # the front matter (notice, title, issuers, date, adoption note) is lines: never joined
     body_start = front.body_start
-    body = paragraphs[body_start:]
+    # attachments are documents of their own, with numberings of their own: not parsed here
+    first_heading = next(
+        (i for i in range(body_start, len(paragraphs)) if find_heading(paragraphs[i])),
+        len(paragraphs),
+    )
+    body_end = next(
+        (i for i in range(first_heading, len(paragraphs)) if is_attachment(paragraphs[i])),
+        len(paragraphs),
+    )
+    signed, signers, signed_on = read_signature(paragraphs[body_start:body_end])
+    body = paragraphs[body_start : body_end - signed]
     # joining never moves the start of a heading, so the layout is the same before and after
     layout = _layout([find_heading(p) for p in body], body)
-    paragraphs = paragraphs[:body_start] + _join_page_breaks(body, layout)
+    joined = _join_page_breaks(body, layout)
+    appendix_start = body_start + len(joined) + signed
+    paragraphs = paragraphs[:body_start] + joined + paragraphs[body_end - signed :]
     text = "\n\n".join(paragraphs)
     offsets, position = [], 0
     for paragraph in paragraphs:
         offsets.append(position)
         position += len(paragraph) + 2
     structure = _Structure(paragraphs, offsets, text)
-    headings = [find_heading(p) for p in paragraphs[body_start:]]
+    headings = [find_heading(p) for p in joined]
     for index, heading in enumerate(headings, start=body_start):
         structure.add(index, heading, layout)
     structure.finish(layout)
     document = Document(
         title=front.title or "",
         text=text,
-        issue_date=front.issue_date,
-        issuers=front.issuers,
+        issue_date=front.issue_date or signed_on,
+        issuers=front.issuers or signers,
         release_note=front.release_note,
         sections=tuple(structure.sections),
         measures=tuple(structure.measures),
@@ -264,6 +280,7 @@ def parse(raw: str, title: str | None = None) -> Document:
         doc_number=front.doc_number,
         notice_title=front.notice_title,
         adoption_note=front.adoption_note,
+        appendix=text[offsets[appendix_start] :] if appendix_start < len(paragraphs) else None,
     )
     problems = structure.problems(layout)
     if problems:
@@ -340,7 +357,8 @@ class _Structure:
         self.open = None
         first, last = indexes[0], indexes[-1]
         paragraph, start = self.paragraphs[first], self.offsets[first]
-        title, title_end = _measure_title(paragraph, len(paragraph) - len(heading.rest))
+        label_end = len(paragraph) - len(heading.rest)
+        title, title_end = _measure_title(paragraph, label_end, heading.kind == "article")
         sentences = _sentences(paragraph, start, title_end)
         for index in indexes[1:]:
             sentences += _sentences(self.paragraphs[index], self.offsets[index])

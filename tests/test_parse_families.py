@@ -173,6 +173,106 @@ def test_a_one_line_adoption_note_in_brackets() -> None:
     assert document.issue_date == "2021年3月1日"
 
 
+def test_a_notices_attachment_line_naming_the_document_is_not_its_title() -> None:
+    document = parse(
+        text(
+            "上海市商务委员会关于印发《夜间经济方案》的通知",
+            "各区商务主管部门：",
+            "现将《夜间经济方案》印发给你们，请认真执行。",
+            "附件：夜间经济方案",
+            "上海市商务委员会",
+            "2025年3月1日",
+            "夜间经济方案",
+            "为繁荣夜间经济，制定本方案。",
+            "一、重点任务",
+            "（一）发展夜间市集。支持夜市。",
+        )
+    )
+    assert document.title == "夜间经济方案"
+    assert document.issuers == ("上海市商务委员会",)
+    assert [p.text for p in document.passages] == ["为繁荣夜间经济，制定本方案。"]
+
+
+def test_a_table_of_contents_is_skipped() -> None:
+    document = parse(
+        text(
+            "上海市某某条例",
+            "目　录",
+            "第一章　总则",
+            "第二章　附则",
+            "第一章　总则",
+            "第一条　为了规范管理，制定本条例。",
+            "第二章　附则",
+            "第二条　本条例自发布之日起施行。",
+        )
+    )
+    assert [s.heading for s in document.sections] == ["第一章总则", "第二章附则"]
+    assert labels(document) == ["第一条", "第二条"]
+    assert document.passages == ()
+
+
+def test_an_articles_bracketed_subject_is_its_title() -> None:
+    document = parse(
+        text("上海市某某办法", "第一条（目的和依据）", "为了规范管理，根据有关法律，制定本办法。")
+    )
+    article = document.measures[0]
+    assert article.title == "目的和依据"
+    assert [s.text for s in article.sentences] == ["为了规范管理，根据有关法律，制定本办法。"]
+
+
+def test_parts_above_sections_are_the_sections() -> None:
+    document = parse(
+        text(
+            "第一部分　总体要求",
+            "一、指导思想。坚持问题导向。",
+            "第二部分　重点任务",
+            "二、扩大供给。增加场地。",
+        )
+    )
+    assert [s.heading for s in document.sections] == ["第一部分总体要求", "第二部分重点任务"]
+    assert labels(document) == ["一、", "二、"]
+
+
+def test_a_signature_under_the_text_gives_issuer_and_date() -> None:
+    document = parse(
+        text(
+            "关于做好夜间经济工作的通知",
+            "一、加强领导。建立机制。",
+            "二、抓好落实。按时报送。",
+            "上海市商务委员会",
+            "2025年6月1日",
+        )
+    )
+    assert document.title == "关于做好夜间经济工作的通知"
+    assert document.issuers == ("上海市商务委员会",)
+    assert document.issue_date == "2025年6月1日"
+    assert document.measures[-1].text == "二、抓好落实。按时报送。"
+    assert document.passages == ()
+
+
+def test_attachments_after_the_text_are_kept_whole_and_not_parsed() -> None:
+    document = parse(
+        text(
+            "某某方案",
+            "一、重点任务",
+            "1.发展夜市。支持。",
+            "2.提升品质。推进。",
+            "附件：重点商圈名单",
+            "1.南京路",
+            "2.淮海路",
+        )
+    )
+    assert labels(document) == ["1.", "2."]
+    assert document.appendix == "附件：重点商圈名单\n\n1.南京路\n\n2.淮海路"
+    assert document.measures[-1].text == "2.提升品质。推进。"
+
+
+def test_a_date_in_brackets_under_the_title_is_metadata() -> None:
+    document = parse(text("某某规定", "（2024年5月6日）", "第一条 为了规范管理，制定本规定。"))
+    assert document.issue_date == "2024年5月6日"
+    assert document.passages == ()
+
+
 # spacing and page breaks
 
 
