@@ -34,6 +34,10 @@ AMENDMENT_RE = re.compile(r"^根据\d{4}年.*(?:修正|修订|修改)[)）]?$")
 ADOPTER_RE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日(.+?)(?:第[一二三四五六七八九十百\d]+次(?:全体|常务)?会议|令第)"
 )
+# 各区人民政府，市政府各委、办、局： (a notice's addressees, not its text)
+ADDRESSEE_RE = re.compile(
+    r"^[^。；！？]{0,40}各[^。；！？]{1,60}(?:政府|委|办|局|单位|部门|机构)[：:]$"
+)
 ATTACHMENT_RE = re.compile(r"^附件\d*[:：]?")
 CONTENTS = "目录"
 TITLE_LENGTH = 100
@@ -92,7 +96,7 @@ def read_front(paragraphs: list[str], title: str | None = None) -> Front:
         issuers=_issuers(before, after, adoption),
         issue_date=_issue_date(before) or _issue_date(after) or _first_date(adoption),
         doc_number=_doc_number(lines, notice_title),
-        release_note=next((m.group(1) for p in lines if (m := RELEASE_RE.match(p))), None),
+        release_note=_release_note(lines),
         adoption_note=adoption,
     )
 
@@ -136,18 +140,30 @@ def _after_contents(paragraphs: list[str], index: int) -> int:
     return next((i for i in after if paragraphs[i] == first_entry), index)
 
 
-def read_signature(body: list[str]) -> tuple[int, tuple[str, ...], str | None]:
-    """The issuers and date signed under a text that has no covering notice: how many
-    paragraphs at its end they take, the issuers, the date. Without a date, it is no
-    signature: a last paragraph naming a 委员会 is text."""
+@dataclass(frozen=True)
+class Signature:
+    """The issuers and date signed under a text that has no covering notice."""
+
+    paragraphs: int  # how many paragraphs at the end of the text it takes
+    issuers: tuple[str, ...]
+    issue_date: str | None
+    release_note: str | None
+
+
+def read_signature(body: list[str]) -> Signature:
     count = 0
     while count < len(body) and _is_signature(body[len(body) - 1 - count]):
         count += 1
     lines = body[len(body) - count :]
     date = _issue_date(lines)
-    if date is None:
-        return 0, (), None
-    return count, tuple(p for p in lines if _is_issuer(p)), date
+    if date is None:  # without a date it is no signature: a last line naming a 局 is text
+        return Signature(0, (), None, None)
+    issuers = tuple(p for p in lines if _is_issuer(p))
+    return Signature(count, issuers, date, _release_note(lines))
+
+
+def _release_note(lines: list[str]) -> str | None:
+    return next((m.group(1) for p in lines if (m := RELEASE_RE.match(p))), None)
 
 
 def is_attachment(paragraph: str) -> bool:
@@ -184,6 +200,7 @@ def _is_metadata(paragraph: str) -> bool:
         or RELEASE_RE.match(paragraph)
         or ADOPTION_RE.match(paragraph)
         or AMENDMENT_RE.match(paragraph)
+        or ADDRESSEE_RE.match(paragraph)
         or _is_issuer(paragraph)
     )
 

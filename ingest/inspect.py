@@ -56,6 +56,7 @@ def describe(document: Document, problems: tuple[str, ...] = ()) -> dict[str, An
             }
             for passage in document.passages
         ],
+        "appendix": document.appendix[:OPENING] if document.appendix else None,
         "problems": list(problems),
     }
 

@@ -125,7 +125,8 @@ def parse(raw: str, title: str | None = None) -> Document:
         (i for i in range(first_heading, len(paragraphs)) if is_attachment(paragraphs[i])),
         len(paragraphs),
     )
-    signed, signers, signed_on = read_signature(paragraphs[body_start:body_end])
+    signature = read_signature(paragraphs[body_start:body_end])
+    signed = signature.paragraphs
     body = paragraphs[body_start : body_end - signed]
     # joining never moves the start of a heading, so the layout is the same before and after
     layout = layout_of([find_heading(p) for p in body], body)
@@ -145,9 +146,9 @@ def parse(raw: str, title: str | None = None) -> Document:
     document = Document(
         title=front.title or "",
         text=text,
-        issue_date=front.issue_date or signed_on,
-        issuers=front.issuers or signers,
-        release_note=front.release_note,
+        issue_date=front.issue_date or signature.issue_date,
+        issuers=front.issuers or signature.issuers,
+        release_note=front.release_note or signature.release_note,
         sections=tuple(structure.sections),
         measures=tuple(structure.measures),
         passages=tuple(structure.passages),

@@ -250,6 +250,25 @@ def test_a_signature_under_the_text_gives_issuer_and_date() -> None:
     assert document.passages == ()
 
 
+def test_a_document_that_is_its_own_notice() -> None:
+    document = parse(
+        text(
+            "上海市人民政府关于推进夜间经济的若干意见",
+            "沪府发〔2024〕9号",
+            "各区人民政府，市政府各委、办、局：",
+            "为推进夜间经济，现提出如下意见：",
+            "一、加强领导。建立机制。",
+            "上海市人民政府",
+            "2024年3月1日",
+            "（此件公开发布）",
+        )
+    )
+    assert document.doc_number == "沪府发〔2024〕9号"
+    assert [p.text for p in document.passages] == ["为推进夜间经济，现提出如下意见："]
+    assert (document.issuers, document.issue_date) == (("上海市人民政府",), "2024年3月1日")
+    assert document.release_note == "此件公开发布"
+
+
 def test_attachments_after_the_text_are_kept_whole_and_not_parsed() -> None:
     document = parse(
         text(
