@@ -24,13 +24,14 @@ DOC_NUMBER = r"[\u4e00-\u9fff]{1,12}[〔［\[【(（]\d{4}[〕］\]】)）]\d{1,
 DOC_NUMBER_LINE_RE = re.compile(rf"^[（(]?({DOC_NUMBER})[)）]?$")
 DOC_NUMBER_END_RE = re.compile(rf"[（(]({DOC_NUMBER})[)）]$")
 # 上海市人民政府办公厅关于印发《…》的通知: the notice names the document it covers
-NOTICE_RE = re.compile(r"关于(?:印发|转发|发布|颁布|公布)?.*?《(.+)》.*的(?:通知|决定)")
-# (2021年10月28日上海市第十五届人民代表大会常务委员会第三十六次会议通过 …修正)
+NOTICE_RE = re.compile(r"关于(?:印发|转发|批转|发布|颁布|公布)《(.+)》.*的(?:通知|决定)")
+# (2021年10月28日上海市第十五届人民代表大会常务委员会第三十六次会议通过 …修正); a note
+# has no 。, so an introduction that opens with a date ("2024年1月1日起施行的…。") is none
 ADOPTION_RE = re.compile(
-    r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日.*(?:通过|修正|修订|批准|公布|施行|发布|印发)"
+    r"^[（(]?\d{4}年\d{1,2}月\d{1,2}日[^。]*(?:通过|修正|修订|批准|公布|施行|发布|印发)[^。]*$"
 )
 # 根据2022年…决定修正: an amendment on a line of its own
-AMENDMENT_RE = re.compile(r"^根据\d{4}年.*(?:修正|修订|修改)[)）]?$")
+AMENDMENT_RE = re.compile(r"^根据\d{4}年[^。]*(?:修正|修订|修改)[)）]?$")
 ADOPTER_RE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日(.+?)(?:第[一二三四五六七八九十百\d]+次(?:全体|常务)?会议|令第)"
 )
@@ -62,8 +63,8 @@ def read_front(paragraphs: list[str], title: str | None = None) -> Front:
         len(paragraphs),
     )
     head = paragraphs[:head_end]
-    notice_index, notice_title = _notice(head)
-    title_index = _title_index(head, title, notice_index)
+    notice_index, notice_title, named = _notice(head)
+    title_index = _title_index(head, title, notice_index, named)
     before: list[str] = []
     after: list[str] = []
     notes: list[str] = []
@@ -101,23 +102,25 @@ def read_front(paragraphs: list[str], title: str | None = None) -> Front:
     )
 
 
-def _notice(head: list[str]) -> tuple[int | None, str | None]:
+def _notice(head: list[str]) -> tuple[int | None, str | None, str | None]:
+    """A covering notice: where it starts, its title, and the document it names."""
     for index, paragraph in enumerate(head):
-        if NOTICE_RE.search(paragraph) and len(paragraph) <= TITLE_LENGTH * 2:
-            return index, paragraph
-    return None, None
+        match = NOTICE_RE.search(paragraph)
+        if match and len(paragraph) <= TITLE_LENGTH * 2:
+            return index, paragraph, match.group(1)
+    return None, None, None
 
 
-def _title_index(head: list[str], title: str | None, notice_index: int | None) -> int | None:
+def _title_index(
+    head: list[str], title: str | None, notice_index: int | None, named: str | None
+) -> int | None:
     if title is not None:  # the caller knows it (a text whose first page is cut off)
         return next((i for i, p in enumerate(head) if p == title), None)
     if notice_index is not None:
-        named = NOTICE_RE.search(head[notice_index])
-        assert named is not None
         # the title as it stands above the text; else the notice's 附件：line naming it
         for plain in (str, _plain):
             for index in range(notice_index + 1, len(head)):
-                if plain(head[index]) == named.group(1):
+                if plain(head[index]) == named:
                     return index
     # a notice, whole or cut off, ends with its issuer and date: the title comes after
     dates = [i for i, p in enumerate(head) if DATE_LINE_RE.match(p)]

@@ -292,6 +292,19 @@ def test_a_date_in_brackets_under_the_title_is_metadata() -> None:
     assert document.passages == ()
 
 
+def test_an_introduction_that_opens_with_a_date_is_text_not_an_adoption_note() -> None:
+    intro = "2024年1月1日起施行的《某某条例》要求加强管理，为此制定本方案。"
+    document = parse(text("某某方案", intro, "一、加强领导。建立机制。"))
+    assert document.adoption_note is None
+    assert [p.text for p in document.passages] == [intro]
+
+
+def test_a_notice_about_a_named_law_is_no_covering_notice() -> None:
+    title = "关于贯彻落实《上海市某某条例》的通知"
+    document = parse(text(title, "一、加强领导。建立机制。"))
+    assert (document.title, document.notice_title) == (title, None)
+
+
 # spacing and page breaks
 
 
