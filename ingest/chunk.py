@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ingest.parse import Measure, Passage
 from ingest.source import Policy
 
-KINDS = ("measure", "sentence", "english", "intro", "closing")
+KINDS = ("measure", "sentence", "english", "intro", "closing", "section")
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Chunk:
     id: str
     kind: str  # one of KINDS
     text: str  # what is embedded
-    measure_number: int  # 1..n for measures, 0 for the introduction and closing
+    measure_number: int  # 1..n for measures, 0 for passages (intro, closing, section text)
     start: int  # offsets into the normalized document text
     end: int
     metadata: dict[str, str | int]
