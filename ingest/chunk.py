@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ingest.parse import Measure, Passage
 from ingest.source import Policy
 
-KINDS = ("measure", "sentence", "english", "intro", "closing", "section")
+KINDS = ("measure", "sentence", "english", "example", "outside", "intro", "closing", "section")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,9 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
         for english in re.split(r"(?<=[.!?])\s+", notes.text_en):
             text = f"{notes.title_en}: {english}"
             chunks.append(_chunk(policy, "english", text, measure.start, measure.end, measure))
+    # reviewed questions this measure answers: found by meaning, never quoted
+    for example in policy.examples.get(measure.number, ()):
+        chunks.append(_chunk(policy, "example", example, measure.start, measure.end, measure))
     return chunks
 
 
@@ -72,4 +75,6 @@ def passage_chunk(policy: Policy, passage: Passage) -> Chunk:
 def chunk_policy(policy: Policy) -> list[Chunk]:
     chunks = [c for m in policy.document.measures for c in measure_chunks(policy, m)]
     chunks += [passage_chunk(policy, p) for p in policy.document.passages]
+    # questions the document does not answer: the scope decision's counter-examples
+    chunks += [_chunk(policy, "outside", question, 0, 0, None) for question in policy.outside]
     return chunks

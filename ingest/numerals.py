@@ -30,6 +30,8 @@ LARGE_UNITS = {"万": 10_000, "亿": 100_000_000}
 CN_NUMERAL = "".join(CN_DIGITS) + "".join(SMALL_UNITS) + "".join(LARGE_UNITS)
 
 DECIMAL_RE = re.compile(r"(\d+(?:\.\d+)?)([万亿]?)")
+# the banker's numerals of cheques and contracts (伍仟), and spoken magnitudes (5k, 2w)
+FINANCIAL = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟萬億", "一二三四五六七八九十百千万亿")
 WRITTEN_DIGITS = "零一二三四五六七八九"
 
 
@@ -86,7 +88,16 @@ def _with_units(text: str, numeral: str) -> int:
 
 def numeral_value(numeral: str) -> float | None:
     """The value of a figure as a claim states it: 1.5, 1,000, 3万, 两千; None if unreadable."""
-    text = unicodedata.normalize("NFKC", numeral).strip().replace(",", "")
+    text = unicodedata.normalize("NFKC", numeral).strip().replace(",", "").translate(FINANCIAL)
+    spoken = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(k|w|thousand|million|billion)", text, re.I)
+    if spoken:
+        number, word = spoken.groups()
+        factor = {"k": 1e3, "w": 1e4, "thousand": 1e3, "million": 1e6, "billion": 1e9}
+        return float(number) * factor[word.lower()]
+    mixed = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([十百千])([万亿]?)", text)
+    if mixed:  # 5千, 1.5千万
+        number, small, large = mixed.groups()
+        return float(number) * SMALL_UNITS[small] * LARGE_UNITS.get(large, 1)
     decimal = DECIMAL_RE.fullmatch(text)
     if decimal:
         number, magnitude = decimal.groups()

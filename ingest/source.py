@@ -4,6 +4,7 @@ import dataclasses
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ingest.parse import Document, Measure, parse
 
@@ -11,6 +12,10 @@ DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_METADATA = DATA_DIR / "shanghai-service-consumption-measures-2025.json"
 NOTES = "measures.json"
 NOT_COVERED = "not_covered.txt"
+# reviewed questions each measure answers (paraphrases the small embedder misses), and
+# questions the document does not answer (counter-examples for the scope decision)
+EXAMPLES = "examples.json"
+OUTSIDE = "outside.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Audience:
     id: str
     label: str
     label_en: str
+    keywords: tuple[str, ...] = ()  # words by which people say they belong to it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +34,8 @@ class MeasureNotes:
     text_en: str
     audiences: tuple[str, ...]
     topics: tuple[str, ...]
+    summary_zh: str = ""  # one or two sentences in plain words (用大白话)
+    summary_en: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +50,14 @@ class Policy:
     document: Document
     notes: dict[int, MeasureNotes]
     audiences: tuple[Audience, ...]
-    not_covered: tuple[str, ...]  # words of questions the document does not answer
+    not_covered: tuple[str, ...]  # words of topics the document leaves open
+    examples: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    outside: tuple[str, ...] = ()
+    issuers_en: tuple[str, ...] = ()
+    sections_en: tuple[str, ...] = ()
+    coverage_zh: str = ""  # what the measures are about, in a phrase, for refusals
+    coverage_en: str = ""
+    intro_en: str = ""
 
     def measure(self, number: int) -> Measure:
         return self.document.measures[number - 1]
@@ -65,13 +80,34 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         document=document,
         notes={
             int(number): MeasureNotes(
-                n["title_en"], n["text_en"], tuple(n["audiences"]), tuple(n["topics"])
+                n["title_en"],
+                n["text_en"],
+                tuple(n["audiences"]),
+                tuple(n["topics"]),
+                n.get("summary", {}).get("zh", ""),
+                n.get("summary", {}).get("en", ""),
             )
             for number, n in notes["measures"].items()
         },
-        audiences=tuple(Audience(a["id"], a["label"], a["label_en"]) for a in notes["audiences"]),
+        audiences=tuple(
+            Audience(a["id"], a["label"], a["label_en"], tuple(a.get("keywords", ())))
+            for a in notes["audiences"]
+        ),
         not_covered=_word_list(metadata_path.parent / NOT_COVERED),
+        examples={
+            int(n): tuple(qs) for n, qs in _json(metadata_path.parent / EXAMPLES, {}).items()
+        },
+        outside=tuple(q for qs in _json(metadata_path.parent / OUTSIDE, {}).values() for q in qs),
+        issuers_en=tuple(meta.get("issuers_en", ())),
+        sections_en=tuple(meta.get("sections_en", ())),
+        coverage_zh=meta.get("coverage_zh", ""),
+        coverage_en=meta.get("coverage_en", ""),
+        intro_en=meta.get("intro_en", ""),
     )
+
+
+def _json(path: Path, missing: object) -> Any:
+    return json.loads(path.read_text("utf-8")) if path.exists() else missing
 
 
 def _word_list(path: Path) -> tuple[str, ...]:

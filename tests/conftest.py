@@ -47,3 +47,8 @@ def settings(store_dir: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+def quoted_from(quote: str, text: str) -> bool:
+    """Every run of a quote is the text's own words; …… marks what was left out between."""
+    return all(part and part in text for part in quote.split("……"))

@@ -12,7 +12,7 @@ from app.api import create_app
 from app.web.limits import TokenBuckets
 from tests.conftest import make_settings
 
-QUESTION = {"message": "我家老人需要长期护理，有什么政策？"}
+QUESTION = {"message": "我家老人需要长期护理，有什么养老服务？"}
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from app.core.question import understand
 from app.core.retrieve import Retriever
 from app.core.scope import Decision
 from app.settings import Settings
+from app.web.deps import gate_for
 from ingest.source import Policy
 from vectorstore.store import Store
 
@@ -103,7 +104,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def eldercare(store: Store, policy: Policy, settings: Settings) -> Decision:
-    chat = Chat(Retriever(store, policy), policy, settings.relevance_floor)
+    chat = Chat(Retriever(store, policy), policy, gate_for(settings, policy))
     return chat.scope(understand("养老服务有什么新业态？"))
 
 

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from app.api import create_app
 from app.settings import Settings
 
-ELDERCARE = "我家老人需要长期护理，有什么政策？"
+ELDERCARE = "我家老人需要长期护理，有什么养老服务？"
 GOOD = "可以关注助医陪诊、助浴、助行等养老服务新业态【第（六）条】。"
 
 
@@ -152,7 +152,7 @@ def test_completions_stream_ends_with_done(client: TestClient) -> None:
     chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
     assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
-    assert text.startswith("根据第（六）条「提升家政和银发服务消费品质」")
+    assert text.startswith("第（六）条「提升家政和银发服务消费品质」有相关规定")
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["citations"][0]["measure"] == 6
 

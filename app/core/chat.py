@@ -3,22 +3,28 @@
     message ─► Question ─► Retrieval ─► Decision ─► Answerer ─► Reply
                question.py  retrieve.py  scope.py    extractive.py | llm.py
 
-Follow-ups are resolved here without an LLM: a short or pronoun-led message ("那企业呢？",
-"它对游戏公司有用吗") is searched together with the previous question, and the measures
-the previous answer cited stay first. With a chat model, the model condenses it instead.
+The decision also says how the answer is shaped. A question about the answer just given
+("这是第几条？", "第二个呢", "展开说说", "用大白话讲讲", "in English please", "还有吗") is
+answered from the measures that answer cited, which context.py reads back from the
+history. A follow-up that leans on the last topic ("那企业呢？", "对我们小商户有什么用") is
+searched together with it, unless it clearly finds a topic of its own. A person who said
+who they are ("我是开健身房的") has later vague questions searched with that, and the
+measures of their audience nudged up. With a chat model, the model condenses follow-ups
+the rules do not resolve.
 """
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
+from app.core.context import Context, has_topic, read
 from app.core.extractive import Composer
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
-from app.core.retrieve import Retriever, tokens
-from app.core.scope import Decision, decide
+from app.core.retrieve import RankedMeasure, Retriever, tokens
+from app.core.scope import Decision, Gate, decide
 from app.core.turn import Event, Reply, Turn
-from ingest.parse import chinese_to_int
 from ingest.source import Policy
 
 if TYPE_CHECKING:
@@ -27,15 +33,28 @@ if TYPE_CHECKING:
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|另外|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
-    r"|^(and|what about|how about|does it|is it|it|that|this)\b",
+    r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|管用|适用吗"
+    r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
+    r"|^(and|what about|how about|does it|is it|it|that|this)\b"
+    r"|\b(for (me|us)|does (it|this|that))\b",
     re.I,
 )
 # a follow-up that points back at the measure just cited, not only at its topic
 POINTS_BACK = re.compile(r"它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
 PRIOR_BONUS = 0.01
+PERSONA_BONUS = 0.006
 # a follow-up's own best measure must lead the next by this much to change the topic
 DECISIVE_GAP = 0.02
-CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easure \((\d+)\)")
+# "还有吗": further measures count when they score this close to the best
+ANOTHER_GAP = 0.05
+# a listing or a keyword's overview: measures this close to the best, at most this many
+LIST_GAP = 0.02
+LISTED = 6
+KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
+# a keyword is a topic alone: no one asking, nothing asked
+NOT_KEYWORD = re.compile(
+    r"我|你|您|想|要|吗|呢|吧|么|怎|什么|如何|能|可以|是|\b(i|we|you|what|how)\b", re.I
+)
 
 
 class Answerer(Protocol):
@@ -47,14 +66,6 @@ class Answerer(Protocol):
     def stream(self, decision: Decision) -> Iterator[Event] | list[Event]: ...
 
 
-def previously_cited(history: list[Turn]) -> list[int]:
-    for turn in reversed(history):
-        if turn.role == "assistant":
-            found = [chinese_to_int(a or b) for a, b in CITED_LABEL.findall(turn.content)]
-            return list(dict.fromkeys(found))
-    return []
-
-
 def switches_topic(own: Decision) -> bool:
     """A follow-up that alone finds one measure clearly, on words of its own."""
     if not own.in_scope or len(own.ranked) < 2:
@@ -63,8 +74,12 @@ def switches_topic(own: Decision) -> bool:
     return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
 
 
-def is_follow_up(question: Question) -> bool:
-    return bool(FOLLOW_UP.search(question.text)) or len(tokens(question.text)) <= 1
+def is_keyword(question: Question) -> bool:
+    """One or two words and nothing else: "电竞", "养老", "night school"."""
+    text = question.text
+    if not KEYWORD.match(text) or NOT_KEYWORD.search(text):
+        return False
+    return len(text.split()) <= 2 if question.english else len(text) <= 6
 
 
 class Chat:
@@ -72,22 +87,23 @@ class Chat:
         self,
         retriever: Retriever,
         policy: Policy,
-        relevance_floor: float,
+        gate: Gate,
         model: "BaseChatModel | None" = None,
     ) -> None:
         self.retriever = retriever
         self.policy = policy
-        self.relevance_floor = relevance_floor
+        self.gate = gate
         self.composer = Composer(policy)
         # with a chat model: answers it writes, follow-ups it condenses
-        self.writer = Writer(model, Prompts.load(), self.composer) if model else None
+        self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
 
     def reply(self, message: str, history: list[Turn] | None = None) -> Reply:
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return self.composer.about_document(question)
-        return self.answerer.answer(self.decide(question, history or []))
+        decision = self.decide(question, history or [])
+        return self.answerer_for(decision).answer(decision)
 
     def stream(self, message: str, history: list[Turn] | None = None) -> Iterator[Event]:
         """The events of the reply. Everything but the writing happens before this returns,
@@ -95,47 +111,170 @@ class Chat:
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return iter(self.composer.stream_about_document(question))
-        return iter(self.answerer.stream(self.decide(question, history or [])))
+        decision = self.decide(question, history or [])
+        return iter(self.answerer_for(decision).stream(decision))
+
+    def answerer_for(self, decision: Decision) -> Answerer:
+        # a model writes topical answers; lists, lookups and follow-ups are laid out by rule
+        return self.answerer if decision.shape in ("answer", "named") else self.composer
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def scope(self, question: Question) -> Decision:
+        retrieval = self.retriever.retrieve(question)
+        return decide(question, retrieval, len(self.policy.document.measures), self.gate)
 
     def decide(self, question: Question, history: list[Turn]) -> Decision:
-        previous = [t.content for t in history if t.role == "user"]
-        if self.writer is not None and previous:
+        context = read(history, self.policy, understand)
+        if question.social:
+            return self.scope(question)
+        pointing = question.follow or question.language
+        if context.topic is not None and pointing and not has_topic(question):
+            return self.about_last(question, context)
+        if question.follow == "another" and context.topic is not None:
+            return self.another(question, context)
+        if self.writer is not None and context.topic is not None:
             standalone = self.writer.condense(question.text, history)
             if standalone is not None:
-                return self.scope(understand(standalone))
-        own = self.scope(question)
-        if not previous or question.measure_reference is not None or not is_follow_up(question):
+                question = dataclasses.replace(understand(standalone), language=question.language)
+        decision = self.in_context(question, context)
+        if decision.in_scope and decision.shape == "answer":
+            if question.listing:
+                return self.listed(decision, "listing")
+            if is_keyword(question):
+                return self.listed(decision, "overview")
+        if decision.in_scope and question.follow == "plain" and decision.shape == "named":
+            return dataclasses.replace(decision, shape="plain")
+        return decision
+
+    def in_context(self, question: Question, context: Context) -> Decision:
+        own = self.nudged(self.scope(question), context)
+        if context.topic is None or question.measure_reference is not None:
             return own
-        if own.declined_for:  # "那公积金呢？" changes the subject to one we do not cover
+        vague = not has_topic(question)
+        short = len(tokens(question.text)) <= 1  # "有补贴吗？", "企业呢"
+        if not (vague or short or FOLLOW_UP.search(question.text)):
             return own
+        if not own.in_scope and own.uncovered:
+            return own  # "那公积金呢？" changes the subject to one the document leaves open
         points_back = bool(POINTS_BACK.search(question.text))
-        if not points_back and switches_topic(own):
+        if not points_back and not vague and switches_topic(own):
             return own  # "那餐饮呢？" after a question on eldercare asks about dining
-        combined = self.scope(question.after(understand(previous[-1])))
-        count = len(self.policy.document.measures)
-        prior = [n for n in previously_cited(history) if 1 <= n <= count]
-        if points_back:
-            ranked = sorted(combined.ranked, key=lambda m: (m.number not in prior[:1], -m.score))
+        earlier = context.topic
+        if context.persona_text and vague:
+            earlier = understand(context.persona_text)
+        combined = self.nudged(self.scope(question.after(earlier)), context)
+        prior = list(context.cited)
+        if points_back and prior:
+            ranked = sorted(combined.ranked, key=lambda m: (m.number != prior[0], -m.score))
         else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
             ranked = sorted(
                 combined.ranked,
                 key=lambda m: -(m.score + (PRIOR_BONUS if m.number in prior else 0)),
             )
         in_scope = combined.in_scope or bool(prior)
-        return Decision(
-            question,
-            combined.retrieval,
-            in_scope,
-            "follow_up" if in_scope else combined.reason,
-            combined.gate_score,
-            tuple(ranked),
+        return dataclasses.replace(
+            combined,
+            question=question,
+            in_scope=in_scope,
+            reason="follow_up" if in_scope else combined.reason,
+            ranked=tuple(ranked),
+            cite=tuple(ranked[:1]) if in_scope else (),
+            shape="answer" if in_scope else "none",
+            english=question.answer_in_english,
         )
 
-    def scope(self, question: Question) -> Decision:
-        retrieval = self.retriever.retrieve(question)
-        return decide(
-            retrieval,
-            len(self.policy.document.measures),
-            self.relevance_floor,
-            self.policy.not_covered,
+    def nudged(self, decision: Decision, context: Context) -> Decision:
+        """The measures serving the person's audience, a little higher."""
+        if not context.persona or not decision.in_scope or decision.shape != "answer":
+            return decision
+        serving = {
+            n
+            for n, notes in self.policy.notes.items()
+            if set(notes.audiences) & set(context.persona)
+        }
+        ranked = sorted(
+            decision.ranked,
+            key=lambda m: -(m.score + (PERSONA_BONUS if m.number in serving else 0)),
         )
+        cite = tuple(ranked[: len(decision.cite) or 1])
+        return dataclasses.replace(decision, ranked=tuple(ranked), cite=cite)
+
+    def about_last(self, question: Question, context: Context) -> Decision:
+        """ "这是第几条？", "第二个呢", "展开说说", "用大白话讲讲", "in English please"."""
+        assert context.topic is not None
+        english = question.answer_in_english if question.language or question.english else False
+        if question.language and not question.follow:
+            # the same answer in the other language: decide the topic again, in that language
+            again = dataclasses.replace(context.topic, language=question.language)
+            decision = self.decide(again, [])
+            return dataclasses.replace(decision, english=question.language == "en")
+        if question.follow == "another":
+            return self.another(question, context)
+        topic = self.scope(context.topic)
+        by_number = {m.number: m for m in topic.ranked}
+        prior = [by_number[n] for n in context.cited if n in by_number]
+        if not prior:
+            return dataclasses.replace(
+                topic,
+                question=question,
+                in_scope=False,
+                reason="no_previous",
+                shape="none",
+                english=english,
+            )
+        if question.follow == "which":
+            shape, cite = "which", prior
+        elif question.follow == "pick":
+            position = question.pick or 1
+            index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1
+            cite, shape = [prior[max(-len(prior), min(index, len(prior) - 1))]], "named"
+        else:
+            shape, cite = question.follow or "answer", prior[:1]
+        return dataclasses.replace(
+            topic,
+            question=question,
+            in_scope=True,
+            reason="follow_up",
+            cite=tuple(cite),
+            shape=shape,
+            english=english,
+            previous_answer=context.answered,
+        )
+
+    def another(self, question: Question, context: Context) -> Decision:
+        """ "还有吗": the next measures on the topic that the last answer did not cite."""
+        assert context.topic is not None
+        searched = question.after(context.topic) if has_topic(question) else context.topic
+        base = self.scope(searched)
+        english = question.answer_in_english
+        prior = set(context.cited)
+        best = base.ranked[0].score if base.ranked else 0.0
+        # the topic was answered already: its scope is not in question, only what else holds it
+        further = tuple(
+            m for m in base.ranked if m.number not in prior and best - m.score <= ANOTHER_GAP
+        )[:3]
+        answered = dataclasses.replace(
+            base, question=question, english=english, reason="follow_up", in_scope=True
+        )
+        if not further:
+            done = tuple(m for m in base.ranked if m.number in prior)
+            return dataclasses.replace(answered, shape="none_left", cite=done)
+        return dataclasses.replace(answered, shape="another", cite=further)
+
+    def listed(self, decision: Decision, shape: str) -> Decision:
+        """Every measure that answers a listing ("给老年人的有哪几条") or a keyword ("电竞"):
+        those tagged for the audience it names, those holding its words, and those
+        scoring close to the best."""
+        question = decision.question
+        from app.core.context import audiences_of
+
+        audiences = set(audiences_of(question.text, self.policy)) if shape == "listing" else set()
+        best = decision.ranked[0].score
+        chosen: list[RankedMeasure] = []
+        for measure in decision.ranked:
+            notes = self.policy.notes.get(measure.number)
+            tagged = bool(notes and audiences & set(notes.audiences))
+            if tagged or measure.lexical >= 0.5 or best - measure.score <= LIST_GAP:
+                chosen.append(measure)
+        return dataclasses.replace(decision, cite=tuple(chosen[:LISTED]), shape=shape)

@@ -1,31 +1,38 @@
-"""Extractive answers: the words of the cited measures in a fixed frame.
+"""Extractive answers: the document's own sentences, framed to answer what was asked.
 
-Everything but the framing is quoted from the document, so an extractive answer cannot
-state an amount, a date or a promise the text does not hold. Which measures to cite is
-decided by score gaps: the best one always, the next ones only while they score close.
+The frame comes from prompts/answer.{zh,en}.toml; everything else is quoted, so an
+extractive answer cannot state an amount, a date or a promise the text does not hold.
+It leads with what the text says on the point asked, or that it says nothing on it (an
+amount, a fee, a date, how to apply, who is eligible), corrects a claim the question
+makes without repeating it, then quotes the two or three sentences that matter most.
+English answers quote the reviewed English renderings, sentence for sentence; the
+citation keeps the Chinese original.
 """
 
 import re
 
 from app.core.grounding import unsupported_claims
 from app.core.question import Question
-from app.core.retrieve import RankedMeasure
+from app.core.retrieve import RankedMeasure, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
-from ingest.parse import int_to_chinese
+from app.core.wording import wording
+from ingest.numerals import int_to_chinese
 from ingest.source import Policy
 
-# amounts and rates a question may claim the text grants ("每月发5000元", "补贴30%");
-# durations are left alone: "玩两天" in a question is a plan, not a claim about the text
-BENEFIT = re.compile(r"[元块%％万亿]|yuan|rmb|percent", re.I)
-# a measure is cited beside the best one only when it scores this close to it
-CITE_GAP = 0.004
-MAX_CITED = 3
-# a second evidence sentence is quoted when it scores this close to the first
-QUOTE_GAP = 0.015
-
+# a third evidence sentence is quoted when it scores this close to the first
+QUOTE_GAP = 0.03
+QUOTED = 3
+ASPECT_ORDER = ("amount", "fee", "time", "apply", "eligibility")
+# the words of a claim the question makes, other than scaffolding, must be in the text
+CLAIM_SCAFFOLD = re.compile(
+    r"对吧|对不对|是吧|是不是真的|是不是|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说|有人说|说是|"
+    r"第[（(]?[一二三四五六七八九十\d]+[)）]?条|措施|文件|政策|规定|里|说|写|提到|"
+    r"\b(right|is it true|i heard|i read|correct|isn't it|the policy|says?|that)\b",
+    re.I,
+)
 EXAMPLES_ZH = (
-    "我家老人需要长期护理，有什么政策？",
+    "我家老人需要长期护理，有什么养老服务？",
     "我们公司有动漫IP，政府对IP授权合作有什么支持？",
     "外国游客来上海，有哪些多语种服务？",
     "开一家主打海外美食的餐厅，有什么鼓励政策？",
@@ -35,179 +42,12 @@ EXAMPLES_EN = (
     "What support is there for companies that own IP?",
     "Are there multilingual services for foreign visitors?",
 )
-COVERAGE_ZH = (
-    "文旅、体育、教育培训、健康医疗、餐饮、家政养老、服务业开放、服务品牌与标准、"
-    "知识产权、融合消费场景、数字消费、信用体系和境外游客便利"
-)
-COVERAGE_EN = (
-    "culture and tourism, sports, education, health, dining, domestic and eldercare "
-    "services, opening up, brands and standards, IP, blended and digital consumption, "
-    "credit, and convenience for foreign visitors"
-)
 
 
-def select_measures(ranked: tuple[RankedMeasure, ...]) -> list[RankedMeasure]:
-    if not ranked:
-        return []
-    if ranked[0].named:
-        return [ranked[0]]
-    best = ranked[0].score
-    return [m for m in ranked[:MAX_CITED] if best - m.score <= CITE_GAP]
-
-
-def quote_for(measure: RankedMeasure, policy: Policy, whole: bool = False) -> str:
-    if whole or not measure.evidence:
-        return "".join(s.text for s in policy.measure(measure.number).sentences)
-    best = measure.evidence[0]
-    quoted = [e for e in measure.evidence[:2] if best.score - e.score <= QUOTE_GAP]
-    # keep the document's order, so two quoted sentences read as the text does
-    return "".join(e.text for e in sorted(quoted, key=lambda e: e.start))
-
-
-def citation(measure: RankedMeasure, policy: Policy) -> Citation:
-    parsed = policy.measure(measure.number)
-    return Citation(
-        measure=measure.number,
-        label=parsed.label,
-        title=parsed.title,
-        title_en=policy.notes[measure.number].title_en if measure.number in policy.notes else "",
-        section=parsed.section.heading if parsed.section else "",
-        quote=quote_for(measure, policy, whole=measure.named),
-        doc_id=policy.doc_id,
-        doc_title=policy.title,
-    )
-
-
-def compose(decision: Decision, policy: Policy) -> Answer:
-    question = decision.question
-    english = question.english
-    cited = [citation(m, policy) for m in select_measures(decision.ranked)]
-    lines = []
-    claimed = unsupported_claims(question.text, [c.measure for c in cited], policy)
-    if any(BENEFIT.search(claim) for claim in claimed):
-        lines.append(
-            "Note: the original text does not contain the figure or promise in your question. "
-            "Here is what it does say."
-            if english
-            else "需要说明：文件原文里没有您提到的数字或承诺，以下是原文的规定。"
-        )
-    for index, c in enumerate(cited):
-        if english:
-            says = "says" if index == 0 else "also says"
-            lines.append(f'Measure ({c.measure}) "{c.title_en}" {says}: 「{c.quote}」')
-        elif index == 0:
-            lines.append(f"根据第{c.label}条「{c.title}」：{c.quote}")
-        else:
-            lines.append(f"另外，第{c.label}条「{c.title}」提到：{c.quote}")
-    if english:
-        lines.append(
-            f'(Quoted from the Chinese original of "{policy.title_en}", issued on '
-            f"{policy.issue_date_iso}.)"
-        )
-    else:
-        lines.append("具体办理条件和流程，请以相关主管部门发布的细则为准。")
-    suggestions = suggestions_after(decision, cited, policy)
-    return Answer("\n".join(lines), tuple(cited), True, suggestions)
-
-
-def suggestions_after(decision: Decision, cited: list[Citation], policy: Policy) -> tuple[str, ...]:
-    cited_numbers = {c.measure for c in cited}
-    nearby = [m.number for m in decision.ranked if m.number not in cited_numbers][:2]
-    if decision.question.english:
-        return tuple(f'What does measure ({n}) "{policy.notes[n].title_en}" say?' for n in nearby)
-    return tuple(
-        f"第{policy.measure(n).label}条「{policy.measure(n).title}」讲了什么？" for n in nearby
-    )
-
-
-def refuse(question: Question, policy: Policy) -> Answer:
-    english = question.english
-    named = question.measure_reference
-    count = len(policy.document.measures)
-    last = int_to_chinese(count)
-    if named is not None and not 1 <= named <= count:
-        text = (
-            f"The document has {count} measures, numbered (1) to ({count}); there is no "
-            'measure with the number you gave. Ask about any of them, e.g. "What does '
-            'measure 6 say?"'
-            if english
-            else f"这份文件共有{count}条措施，编号从（一）到（{last}），没有您说的这一条。"
-            "您可以问其中任意一条，比如「第（六）条讲了什么？」"
-        )
-    elif question.greeting:
-        text = (
-            f'Hello! I answer questions about "{policy.title_en}" ({count} measures on '
-            f"{COVERAGE_EN}). You could ask:"
-            if english
-            else f"您好！我可以解答《{policy.title}》的相关问题，它的{count}条措施涉及{COVERAGE_ZH}"
-            "等方面。您可以这样问："
-        )
-    elif english:
-        text = (
-            f'Sorry, "{policy.title_en}" does not cover this, and I only answer from that '
-            f"document. Its {count} measures cover {COVERAGE_EN}. You could ask:"
-        )
-    else:
-        text = (
-            f"抱歉，《{policy.title}》没有涉及这个问题，我只根据这份文件回答。"
-            f"它的{count}条措施涉及{COVERAGE_ZH}等方面。您可以这样问："
-        )
-    return Answer(text, (), False, EXAMPLES_EN if english else EXAMPLES_ZH)
-
-
-def meta_answer(question: Question, policy: Policy) -> Answer:
-    english = question.english
-    document = policy.document
-    sections = "；".join(s.heading for s in document.sections)
-    section_count = len(document.sections)
-    parts = []
-    for kind in question.meta:
-        if kind == "date":
-            parts.append(
-                f"It was issued on {policy.issue_date_iso} ({policy.issue_date})."
-                if english
-                else f"这份文件于{policy.issue_date}印发。"
-            )
-        elif kind == "issuers":
-            bodies = "、".join(policy.issuers)
-            parts.append(
-                f"It was issued jointly by {len(policy.issuers)} bodies: {bodies}."
-                if english
-                else f"由{len(policy.issuers)}个部门联合印发：{bodies}。"
-            )
-        elif kind == "count":
-            parts.append(
-                f"It has {len(document.measures)} measures in {section_count} sections."
-                if english
-                else f"文件共有{len(document.measures)}条措施，"
-                f"分为{section_count}个部分：{sections}。"
-            )
-        elif kind == "sections":
-            parts.append(
-                f"It has {section_count} sections: {sections}."
-                if english
-                else f"文件分为{section_count}个部分：{sections}。"
-            )
-        elif kind == "title":
-            parts.append(
-                f'Its title is 《{policy.title}》 ("{policy.title_en}").'
-                if english
-                else f"文件全称是《{policy.title}》。"
-            )
-        elif kind == "basis":
-            intro = next(p for p in document.passages if p.kind == "intro")
-            basis = next((s.text for s in intro.sentences if "贯彻" in s.text), intro.text)
-            parts.append(
-                f"Its introduction says: 「{basis}」" if english else f"文件开头写明：{basis}"
-            )
-        elif kind == "release":
-            parts.append(
-                "It is a public document (此件主动公开发布)."
-                if english
-                else f"是公开文件，原文注明“{policy.release_note}”。"
-            )
-    lead = f'About "{policy.title_en}": ' if english else f"关于《{policy.title}》："
-    return Answer(lead + "".join(parts), (), True, EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2])
+def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
+    """The reviewed English rendering, cut into the sentences of the Chinese text."""
+    text = policy.notes[number].text_en if number in policy.notes else ""
+    return tuple(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())) if text else ()
 
 
 class Composer:
@@ -215,18 +55,362 @@ class Composer:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
+        self.words = wording()
+        self.english = {
+            m.number: english_sentences(policy, m.number) for m in policy.document.measures
+        }
+
+    # --- the answering interface -------------------------------------------------------
 
     def answer(self, decision: Decision) -> Reply:
-        question = decision.question
-        if decision.in_scope:
-            return Reply(compose(decision, self.policy), question.english)
-        return Reply(refuse(question, self.policy), question.english)
-
-    def about_document(self, question: Question) -> Reply:
-        return Reply(meta_answer(question, self.policy), question.english)
+        english = decision.english
+        if not decision.in_scope:
+            return Reply(self.decline(decision), english)
+        render = {
+            "named": self.whole,
+            "more": self.rest,
+            "plain": self.plainly,
+            "which": self.which,
+            "listing": self.listing,
+            "overview": self.listing,
+            "another": self.listing,
+            "none_left": self.none_left,
+        }.get(decision.shape, self.topical)
+        return Reply(render(decision), english)
 
     def stream(self, decision: Decision) -> list[Event]:
         return replay(self.answer(decision))
 
+    def about_document(self, question: Question) -> Reply:
+        english = question.answer_in_english
+        if "summary" in question.meta:
+            return Reply(self.summary(english), english)
+        return Reply(self.facts(question.meta, question.aspects, english), english)
+
     def stream_about_document(self, question: Question) -> list[Event]:
         return replay(self.about_document(question))
+
+    # --- pieces --------------------------------------------------------------------------
+
+    def say(self, english: bool, key: str, **values: object) -> str:
+        return self.words.say(english, key, **values)
+
+    def label(self, number: int, english: bool) -> str:
+        return f"({number})" if english else self.policy.measure(number).label
+
+    def title(self, number: int, english: bool) -> str:
+        if english and number in self.policy.notes:
+            return self.policy.notes[number].title_en
+        return self.policy.measure(number).title
+
+    def sentences(self, number: int, english: bool, indexes: list[int]) -> str:
+        """The sentences, in order; an ellipsis where the text between is left out."""
+        chinese = self.policy.measure(number).sentences
+        rendered = self.english.get(number, ())
+        english = english and len(rendered) == len(chinese)
+        quoted = ""
+        for position, index in enumerate(indexes):
+            if position:
+                gap = index != indexes[position - 1] + 1
+                quoted += (" … " if gap else " ") if english else ("……" if gap else "")
+            quoted += rendered[index] if english else chinese[index].text
+        return quoted
+
+    def evidence_indexes(self, measure: RankedMeasure, count: int = QUOTED) -> list[int]:
+        """The sentences that matter most, in the document's order: the best two, and a
+        third when it scores close to the best."""
+        starts = [s.start for s in self.policy.measure(measure.number).sentences]
+        ranked = [e for e in measure.evidence if e.start in starts]
+        if not ranked:
+            return list(range(min(count, len(starts))))
+        chosen = ranked[:2] + [e for e in ranked[2:count] if ranked[0].score - e.score <= QUOTE_GAP]
+        return sorted(starts.index(e.start) for e in chosen)
+
+    def citation(self, measure: RankedMeasure, indexes: list[int] | None = None) -> Citation:
+        number = measure.number
+        parsed = self.policy.measure(number)
+        if indexes is None:
+            indexes = list(range(len(parsed.sentences)))
+        return Citation(
+            measure=number,
+            label=parsed.label,
+            title=parsed.title,
+            title_en=self.title(number, True),
+            section=parsed.section.heading if parsed.section else "",
+            quote=self.sentences(number, False, indexes),
+            doc_id=self.policy.doc_id,
+            doc_title=self.policy.title,
+        )
+
+    def heading(self, english: bool, key: str, number: int, **values: object) -> str:
+        return self.say(
+            english,
+            key,
+            label=self.label(number, english),
+            title=self.title(number, english),
+            **values,
+        )
+
+    # --- answers -------------------------------------------------------------------------
+
+    def topical(self, decision: Decision) -> Answer:
+        english, question = decision.english, decision.question
+        cited = list(decision.cite) or list(decision.ranked[:1])
+        first = cited[0]
+        lines = self.corrections(question, [m.number for m in cited], english)
+        opened = [a for a in ASPECT_ORDER if a in question.aspects][:2]
+        lines += [self.say(english, f"open.{aspect}") for aspect in opened]
+        if lines:
+            lead = self.heading(english, "open.related", first.number)
+        elif question.yes_no:
+            lead = self.heading(english, "lead.yes", first.number)
+        else:
+            lead = self.heading(english, "lead.topic", first.number)
+        indexes = self.evidence_indexes(first)
+        lines.append(
+            f"{lead}{' ' if english else ''}{self.sentences(first.number, english, indexes)}"
+        )
+        citations = [self.citation(first, indexes)]
+        for other in cited[1:]:
+            best = self.evidence_indexes(other, count=1)[:1]
+            also = self.heading(english, "more.also", other.number)
+            lines.append(
+                f"{also}{' ' if english else ''}{self.sentences(other.number, english, best)}"
+            )
+            citations.append(self.citation(other, best))
+        if decision.uncovered:
+            words = ", ".join(decision.uncovered) if english else "、".join(decision.uncovered)
+            lines.append(self.say(english, "more.uncovered", words=words))
+        return self.finish(lines, citations, decision)
+
+    def corrections(self, question: Question, cited: list[int], english: bool) -> list[str]:
+        """What the question claims that the cited text does not hold: said, not repeated."""
+        if unsupported_claims(question.text, cited, self.policy):
+            return [self.say(english, "claim.number")]
+        if question.confirming:
+            claimed = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))
+            text = "".join(self.policy.measure(n).text for n in cited).lower()
+            english_text = " ".join(" ".join(self.english.get(n, ())) for n in cited).lower()
+            if any(w not in text and w not in english_text for w in claimed):
+                return [self.say(english, "claim.statement")]
+        return []
+
+    def whole(self, decision: Decision) -> Answer:
+        english = decision.english
+        measure = decision.cite[0] if decision.cite else decision.ranked[0]
+        indexes = list(range(len(self.policy.measure(measure.number).sentences)))
+        lines = self.corrections(decision.question, [measure.number], english)
+        lead = self.heading(english, "lead.named", measure.number)
+        lines.append(
+            f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+        )
+        return self.finish(lines, [self.citation(measure, indexes)], decision)
+
+    def rest(self, decision: Decision) -> Answer:
+        """The measure's sentences the last answer did not already give."""
+        english = decision.english
+        measure = decision.cite[0]
+        count = len(self.policy.measure(measure.number).sentences)
+        shown = decision.previous_answer
+        unseen = [
+            i
+            for i in range(count)
+            if self.sentences(measure.number, False, [i]) not in shown
+            and self.sentences(measure.number, True, [i]) not in shown
+        ]
+        if not unseen:
+            lines = [self.say(english, "more.rest_of_measure")]
+            indexes = list(range(count))
+            lead = self.heading(english, "lead.named", measure.number)
+        else:
+            indexes = unseen
+            lead = self.heading(english, "lead.more", measure.number)
+        lines = [] if unseen else lines
+        lines.append(
+            f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+        )
+        return self.finish(lines, [self.citation(measure, indexes)], decision)
+
+    def plainly(self, decision: Decision) -> Answer:
+        english = decision.english
+        measure = decision.cite[0] if decision.cite else decision.ranked[0]
+        notes = self.policy.notes.get(measure.number)
+        summary = (notes.summary_en if english else notes.summary_zh) if notes else ""
+        if not summary:
+            return self.topical(decision)
+        indexes = self.evidence_indexes(measure)
+        quote = self.sentences(measure.number, english, indexes)
+        lines = [
+            self.heading(english, "lead.plain", measure.number, summary=summary),
+            f"{self.say(english, 'lead.plain_quote')}{' ' if english else ''}{quote}",
+        ]
+        return self.finish(lines, [self.citation(measure, indexes)], decision)
+
+    def which(self, decision: Decision) -> Answer:
+        english = decision.english
+        separator = ", " if english else "、"
+        labels = separator.join(self.label(m.number, english) for m in decision.cite)
+        if english:
+            labels = separator.join(f"measure {self.label(m.number, True)}" for m in decision.cite)
+            labels = labels.removeprefix("measure ")
+        lines = [self.say(english, "lead.which", labels=labels)]
+        citations = []
+        for measure in decision.cite:
+            indexes = self.evidence_indexes(measure, count=1)[:1]
+            lead = self.heading(english, "lead.topic", measure.number)
+            lines.append(
+                f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+            )
+            citations.append(self.citation(measure, indexes))
+        return self.finish(lines, citations, decision)
+
+    def listing(self, decision: Decision) -> Answer:
+        """Several measures, a line each, in the document's order; cited by relevance."""
+        english = decision.english
+        shown = sorted(decision.cite, key=lambda m: m.number)
+        if decision.shape == "another":
+            lines = [self.say(english, "more.another")]
+        elif decision.shape == "overview":
+            keyword = decision.question.text.strip("？?。!！ ")
+            lines = [self.say(english, "listing.overview", keyword=keyword, count=len(shown))]
+        else:
+            lines = [self.say(english, "listing.lead", count=len(shown))]
+        lines += self.corrections(decision.question, [m.number for m in shown], english)
+        lines += [
+            self.say(english, f"open.{a}") for a in ASPECT_ORDER if a in decision.question.aspects
+        ][:2]
+        citations = {}
+        for measure in shown:
+            indexes = self.evidence_indexes(measure, count=1)[:1]
+            line = self.sentences(measure.number, english, indexes)
+            lines.append("- " + self.heading(english, "listing.item", measure.number, line=line))
+            citations[measure.number] = self.citation(measure, indexes)
+        if len(shown) > 1:
+            lines.append(self.say(english, "listing.pick_hint"))
+        return self.finish(lines, [citations[m.number] for m in decision.cite], decision)
+
+    def none_left(self, decision: Decision) -> Answer:
+        english = decision.english
+        separator = ", " if english else "、"
+        labels = separator.join(self.label(m.number, english) for m in decision.cite)
+        return Answer(self.say(english, "more.none_left", labels=labels), (), True, ())
+
+    def finish(self, lines: list[str], citations: list[Citation], decision: Decision) -> Answer:
+        return Answer(
+            "\n".join(lines), tuple(citations), True, self.suggestions(decision, citations)
+        )
+
+    def suggestions(self, decision: Decision, citations: list[Citation]) -> tuple[str, ...]:
+        """Next questions about what was just said: the rest of the first measure, in plain
+        words, and the nearest measure not cited. Each is one the service answers."""
+        english = decision.english
+        if not citations:
+            return ()
+        first = citations[0].measure
+        found = [
+            self.heading(english, "suggest.more", first),
+            self.heading(english, "suggest.plain", first),
+        ]
+        cited = {c.measure for c in citations}
+        nearby = next((m.number for m in decision.ranked if m.number not in cited), None)
+        if nearby is not None:
+            found.append(self.heading(english, "suggest.measure", nearby))
+        return tuple(found)
+
+    # --- declining, and facts about the document -------------------------------------------
+
+    def decline(self, decision: Decision) -> Answer:
+        english = decision.english
+        policy = self.policy
+        count = len(policy.document.measures)
+        title = policy.title_en if english else policy.title
+        coverage = policy.coverage_en if english else policy.coverage_zh
+        examples = EXAMPLES_EN if english else EXAMPLES_ZH
+        if decision.reason == "no_such_measure":
+            text = self.say(
+                english, "refusal.no_such_measure", count=count, last=int_to_chinese(count)
+            )
+            return Answer(text, (), False, examples)
+        if decision.reason == "closing":
+            return Answer(self.say(english, "refusal.closing"), (), True, ())
+        if decision.reason == "no_previous":
+            return Answer(self.say(english, "refusal.no_previous"), (), False, examples)
+        key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
+        text = self.say(english, key, title=title, count=count, coverage=coverage)
+        # the examples are part of the text too, for clients that show only the text
+        listed = "\n".join(f"- {example}" for example in examples)
+        return Answer(f"{text}\n{listed}", (), False, examples)
+
+    def summary(self, english: bool) -> Answer:
+        policy = self.policy
+        document = policy.document
+        lines = [
+            self.say(
+                english,
+                "summary.lead",
+                title=policy.title_en if english else policy.title,
+                count=len(document.measures),
+                sections=len(document.sections),
+            )
+        ]
+        for index, section in enumerate(document.sections):
+            inside = [m.number for m in document.measures if m.section == section]
+            if not inside:
+                continue
+            separator = "; " if english else "、"
+            titles = separator.join(self.title(n, english) for n in inside)
+            heading = (
+                policy.sections_en[index]
+                if english and index < len(policy.sections_en)
+                else section.heading
+            )
+            lines.append(
+                self.say(
+                    english,
+                    "summary.section",
+                    heading=heading,
+                    first=self.label(inside[0], english),
+                    last=self.label(inside[-1], english),
+                    titles=titles,
+                )
+            )
+        return Answer("\n".join(lines), (), True, EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2])
+
+    def facts(self, kinds: tuple[str, ...], aspects: tuple[str, ...], english: bool) -> Answer:
+        policy = self.policy
+        document = policy.document
+        headings = (
+            "; ".join(policy.sections_en)
+            if english
+            else "；".join(s.heading for s in document.sections)
+        )
+        values: dict[str, dict[str, object]] = {
+            "date": {"date": policy.issue_date_iso if english else policy.issue_date},
+            "issuers": {
+                "count": len(policy.issuers),
+                "bodies": "; ".join(policy.issuers_en) if english else "、".join(policy.issuers),
+            },
+            "count": {
+                "count": len(document.measures),
+                "sections": len(document.sections),
+                "headings": headings,
+            },
+            "sections": {"sections": len(document.sections), "headings": headings},
+            "title": {"title": policy.title_en if english else policy.title},
+            "basis": {"basis": policy.intro_en if english else self.basis()},
+            "release": {
+                "note": "released to the public on the issuers' initiative"
+                if english
+                else policy.release_note
+            },
+        }
+        parts = [
+            self.say(english, f"meta.{kind}", **values[kind]) for kind in kinds if kind in values
+        ]
+        lead = self.say(english, "meta.lead", title=policy.title_en if english else policy.title)
+        examples = EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2]
+        return Answer(lead + (" " if english else "").join(parts), (), True, examples)
+
+    def basis(self) -> str:
+        intro = next(p for p in self.policy.document.passages if p.kind == "intro")
+        return next((s.text for s in intro.sentences if "贯彻" in s.text), intro.text)

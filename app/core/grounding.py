@@ -11,21 +11,25 @@ the same unit, or the same characters.
 import re
 from dataclasses import dataclass
 
-from ingest.parse import CN_DIGITS, int_to_chinese
+from ingest.numerals import CN_NUMERAL, int_to_chinese, numeral_value
 from ingest.source import Policy
 
 LABEL = re.compile(r"【\s*第?\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[)）]?\s*(?:条|项)?\s*】")
-CN_NUMERAL = "零〇一二两三四五六七八九十百千"
-CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+FINANCIAL = "壹贰叁肆伍陆柒捌玖拾佰仟"
 UNITS = (
-    "个月|小时|人次|美元|平方米|公里|%|％|元|块|月|年|日|号|天|周|岁|人|次|倍|个|家|项|条|所|座|"
-    "张|种|批|名|位|户|间|床|万|亿|yuan|RMB|percent|years?|months?|days?|hours?|weeks?|times"
+    "个工作日|工作日|个月|小时|点钟|点|人次|美元|平方米|公里|%|％|元|块|月|年|日|号|天|周|岁|人|次|倍|折|个|家|项|条|"
+    "所|座|张|种|批|名|位|户|间|床|yuan|RMB|percent|years?|months?|days?|hours?|weeks?|times"
 )
-# the numeral must start a run: "第十二条" is an ordinal, and "二条" inside it is no claim
+# a figure: digits with a spoken magnitude (5千, 5k, 1.2万, 1 million), or Chinese or
+# banker's numerals (两千, 伍仟); the numeral must start a run, so "第十二条" is an
+# ordinal and "二条" inside it is no claim
+NUMBER = (
+    rf"\d+(?:[.,]\d+)*\s*(?:千万|百万|[千万亿kKwW](?![a-zA-Z])|(?:thousand|million|billion)\b)?"
+    rf"|[{CN_NUMERAL}{FINANCIAL}]+"
+)
 CLAIM = re.compile(
-    rf"(?<![第\d.,{CN_NUMERAL}])(\d+(?:[.,]\d+)*|[{CN_NUMERAL}]+)\s*([万亿]?)\s*({UNITS})"
-    rf"|百分之([{CN_NUMERAL}]+|\d+(?:\.\d+)?)"
-    r"|\b((?:19|20)\d{2})\b",
+    rf"百分之([{CN_NUMERAL}]+|\d+(?:\.\d+)?)|(一半|半价|减半)"
+    rf"|(?<![第\d.,{CN_NUMERAL}{FINANCIAL}])({NUMBER})\s*({UNITS})?",
     re.I,
 )
 UNIT_NAMES = {
@@ -35,10 +39,13 @@ UNIT_NAMES = {
     "％": "%",
     "percent": "%",
     "号": "日",
+    "工作日": "天",
+    "个工作日": "天",
     "year": "年",
     "years": "年",
     "month": "月",
     "months": "月",
+    "个月": "月",
     "day": "天",
     "days": "天",
     "hour": "小时",
@@ -46,9 +53,10 @@ UNIT_NAMES = {
     "week": "周",
     "weeks": "周",
     "times": "倍",
+    "点钟": "点",
 }
 # "一个", "一批", "一项" are wording, not counts
-WORDING_UNITS = frozenset("个种批项家次条位名间")
+WORDING_UNITS = frozenset("个种批项家次条位名间点")
 
 
 @dataclass(frozen=True)
@@ -64,43 +72,36 @@ def label_number(numeral: str) -> int | None:
     return int(value) if value is not None and value == int(value) else None
 
 
-def numeral_value(numeral: str) -> float | None:
-    numeral = numeral.replace(",", "")
-    try:
-        return float(numeral)
-    except ValueError:
-        pass
-    if not all(ch in CN_DIGITS or ch in CN_UNITS for ch in numeral):
-        return None
-    if not any(ch in CN_UNITS for ch in numeral):  # 二〇二六: read digit by digit
-        return float("".join(str(CN_DIGITS[ch]) for ch in numeral))
-    total, current = 0, 0
-    for ch in numeral:
-        if ch in CN_UNITS:
-            total += (current or 1) * CN_UNITS[ch]
-            current = 0
-        else:
-            current = CN_DIGITS[ch]
-    return float(total + current)
-
-
 def claims(text: str) -> list[tuple[str, tuple[float, str] | None]]:
-    """Each number claim in the text with its (value, unit), or None when unreadable."""
-    found = []
+    """Each figure the text states, with its (value, unit), or None when unreadable.
+
+    A bare Chinese numeral with no unit is a word, not a figure (一些, 统一, 十分); a bare
+    run of digits or a figure with a magnitude (5千, 5k) is a figure whatever follows it.
+    """
+    found: list[tuple[str, tuple[float, str] | None]] = []
     for match in CLAIM.finditer(text):
-        numeral, magnitude, unit, percent, year = match.groups()
+        percent, half, numeral, unit = match.groups()
         if percent is not None:
             value = numeral_value(percent)
             found.append((match.group(0), (value, "%") if value is not None else None))
-        elif year is not None:
-            found.append((year, (float(year), "年")))
+        elif half is not None:
+            found.append((half, (50.0, "%")))
         else:
-            if numeral == "一" and not magnitude and unit in WORDING_UNITS:
+            numeral = numeral.strip()
+            magnitude = bool(re.search(r"[千万亿kKwW]|thousand|million|billion|[十百]", numeral))
+            digits = any(ch.isdigit() for ch in numeral)
+            if not unit and not digits and not magnitude and not set(numeral) & set(FINANCIAL):
+                continue
+            if not unit and not digits and len(numeral) == 1:
+                continue  # 千, 万 alone: 千万, 万一 are words
+            if numeral in ("一", "两") and (unit or "") in WORDING_UNITS:
+                continue
+            if re.fullmatch(r"(19|20)\d{2}", numeral) and not unit:
+                found.append((numeral, (float(numeral), "年")))
                 continue
             value = numeral_value(numeral)
-            scale = {"万": 10_000, "亿": 100_000_000}.get(magnitude, 1)
-            name = UNIT_NAMES.get(unit.lower(), unit)
-            found.append((match.group(0), (value * scale, name) if value is not None else None))
+            name = UNIT_NAMES.get((unit or "").lower(), unit or "")
+            found.append((match.group(0).strip(), (value, name) if value is not None else None))
     return found
 
 

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.core.extractive import Composer, citation, select_measures, suggestions_after
+from app.core.extractive import Composer
 from app.core.grounding import check
 from app.core.retrieve import RankedMeasure
-from app.core.scope import Decision
-from app.core.turn import Answer, Delta, Done, Event, Reply, Sources, Turn, replay
+from app.core.scope import Decision, select_measures
+from app.core.turn import Answer, Citation, Delta, Done, Event, Reply, Sources, Turn, replay
 from ingest.source import Policy
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class Writer:
         return Reply(reply.answer, reply.english, "extractive", reason)
 
     def offer(self, decision: Decision) -> list[RankedMeasure]:
-        chosen = select_measures(decision.ranked)
+        chosen = list(decision.cite) or list(select_measures(decision.ranked))
         if chosen and chosen[0].named:
             return chosen
         return list({m.number: m for m in [*chosen, *decision.ranked[:OFFERED]]}.values())
@@ -152,7 +152,7 @@ class Writer:
             yield from self.composer.stream(decision)
             return
         offered = self.offer(decision)
-        yield Sources(tuple(citation(m, self.policy) for m in offered), True)
+        yield Sources(tuple(self.cite(m) for m in offered), True)
         streamed: list[str] = []
         try:
             for chunk in self.model.stream(self.messages(decision, offered)):
@@ -190,10 +190,14 @@ class Writer:
             )
             return self.fallback(decision, "unsupported_number")
         by_number = {m.number: m for m in offered}
-        cited = [citation(by_number[n], self.policy) for n in checked.cited]
-        suggestions = suggestions_after(decision, cited, self.policy)
+        cited = [self.cite(by_number[n]) for n in checked.cited]
+        suggestions = self.composer.suggestions(decision, cited)
         answer = Answer(checked.text, tuple(cited), True, suggestions)
-        return Reply(answer, decision.question.english, "llm", None)
+        return Reply(answer, decision.english, "llm", None)
+
+    def cite(self, measure: RankedMeasure) -> Citation:
+        whole = None if measure.named else self.composer.evidence_indexes(measure)
+        return self.composer.citation(measure, whole)
 
     def condense(self, message: str, history: list[Turn]) -> str | None:
         """The follow-up rewritten as a standalone question, or None when the model fails."""

@@ -1,6 +1,9 @@
-"""What a question says before any search: its normalized text, the measure it names
-(第十二条, 第12条, （十二）, 措施十二, measure 12), and whether it asks about the document
-itself (when it was issued, by whom, how many measures)."""
+"""What a message says before any search, read once: its normalized text, the measure it
+names (第十二条, 第12条, （十二）, 措施十二, measure 12), whether it asks about the document
+itself, and what it asks for: an open aspect (an amount, a fee, a date, how to apply, who
+is eligible), a yes or no, a list of measures, confirmation of something heard, or
+something about the answer just given (which measure, the second one, more, in plain
+words, in English)."""
 
 import dataclasses
 import re
@@ -8,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
-from ingest.parse import chinese_to_int
+from ingest.numerals import chinese_to_int
 
 NUMERAL = r"[零〇一二两三四五六七八九十百\d]+"
 REFERENCE_PATTERNS = [
@@ -63,24 +66,151 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "release": re.compile(r"(公开|保密|公布).{0,4}(吗|么|发布|文件)|is it public", re.I),
+    # what the document says of amounts, applications and dates as a whole
+    "open": re.compile(
+        r"(这些|这份|文件|政策|措施)[^，。？?]{0,10}(补贴金额|金额|多少钱|补多少|怎么申请|如何申请"
+        r"|申请条件|去哪申请|什么时候|截止)"
+        r"|(how much|how (do|can) (i|we) apply|when).{0,30}"
+        r"(these measures|the policy|the document)",
+        re.I,
+    ),
 }
+# a message that is only a hello, a thanks or a goodbye: nothing to look up
 GREETING = re.compile(
-    r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好|谢谢|多谢|再见|"
-    r"thanks|thank you|bye)( there| everyone| all)?[呀啊哇呢！!？?。.~～，, ]*$",
+    r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好)"
+    r"( there| everyone| all)?[呀啊哇呢！!？?。.~～，, ]*$",
+    re.I,
+)
+CLOSING = re.compile(
+    r"^((好的|好|嗯|行|ok|okay|明白了?|了解了?|知道了|懂了|清楚了|收到|谢谢(你|您)?|多谢|感谢|"
+    r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
+    r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
 )
 # a meta pattern only counts when the question is about the document, not a topic in it
-DOCUMENT_WORDS = re.compile(r"文件|政策|措施|这份|该文|通知|document|policy|measures", re.I)
+DOCUMENT_WORDS = re.compile(r"文件|政策|措施|这份|该文|通知|全文|document|policy|measures", re.I)
+SUMMARY = re.compile(
+    r"总结|概括|概述|归纳|梳理|主要(讲|说|内容|写)|讲了(些)?(什么|啥)|说了(些)?(什么|啥)|核心内容"
+    r"|要点|重点是|summar|overview|main points|gist|in a nutshell"
+    r"|what is (this|the) (document|policy) about",
+    re.I,
+)
+LISTING = re.compile(
+    r"哪(几|些)(条|项|个措施|些措施|些政策)|(有|包括)哪些(措施|政策|条款|内容)"
+    r"|(措施|政策|条款)(都)?有哪(些|几条)"
+    r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
+    r"|\b(which|what) (measures|policies|items|articles)\b|\blist (the|all|every)",
+    re.I,
+)
+# aspects of a benefit the document leaves open: they shape an answer, never refuse one
+ASPECTS: dict[str, re.Pattern[str]] = {
+    "amount": re.compile(
+        r"(补贴|资助|奖励|扶持|支持|补助|奖补|给|补|发)[^，。？?]{0,6}(多少|几万|几千|几百|多大)"
+        r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
+        r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴"
+        r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
+        r"|\bamount\b|subsid",
+        re.I,
+    ),
+    "fee": re.compile(
+        r"多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
+        r"|\b(cost|costs|price|prices|fee|fees|free|charge|charges|pay|expensive|cheap)\b"
+        r"|how much (is|are|does|do|will)",
+        re.I,
+    ),
+    "time": re.compile(
+        r"什么时候|啥时候|何时|哪天|几号|几月|哪年|截止|期限|多久|多长时间|几点|时间表|开到"
+        r"|还会继续|到期|有效期|\bwhen\b|deadline|how long|what time|until when|start date",
+        re.I,
+    ),
+    "apply": re.compile(
+        r"(怎么|如何|怎样|去哪|在哪|到哪)[^，。？?]{0,4}(申请|办理|办|报名|申报|参加|加入|预约|登记|领)"
+        r"|找谁|找哪个部门|哪个部门|流程|手续|材料|报名|申报|咨询电话|电话|网址|入口|窗口"
+        r"|how (do|can|could|should) (i|we) (apply|get|join|sign up|register)"
+        r"|how to (apply|get|join)|where (do|can|could|should) (i|we)"
+        r"|\bapply\b|application|sign up|register",
+        re.I,
+    ),
+    "eligibility": re.compile(
+        r"(申请|申报|享受|报名)?条件|资格|门槛|符合|够格|谁(能|可以)|哪些人(能|可以)"
+        r"|什么(人|样的企业)(能|可以)|外地[^，。？?]{0,6}(能|可以)|能不能(申请|享受|报名|参加)"
+        r"|可以(申请|享受)吗|算不算|适用|eligib|qualif|who can|am i allowed|requirement",
+        re.I,
+    ),
+}
+YES_NO = re.compile(
+    r"(吗|(?<!什)么|嘛)[？?。！!]*$|是不是|有没有|能不能|会不会|可不可以|对不对|是否|行不行"
+    r"|^(is|are|do|does|did|can|could|will|would|should|has|have)\b",
+    re.I,
+)
+# asking to confirm what the asker has heard: the part before is a claim about the text
+CONFIRMING = re.compile(
+    r"对吧|对不对|是吧|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说|有人说|说是"
+    r"|\bright\?|is it true|i heard|i read|correct\?|isn't it|aren't they",
+    re.I,
+)
+# follow-ups about the answer just given, not about a topic of their own
+WHICH = re.compile(
+    r"第几条|哪一条|哪条|哪个条款|哪一项|哪项|出自哪|哪里(写|说|规定)的|哪个措施"
+    r"|which (measure|article|item|one)|what (measure|article|number)",
+    re.I,
+)
+PICK = re.compile(
+    r"第([一二三四五六七八九十\d])个|(头|第)一个|最后(一|那)个|中间(那|的)个?"
+    r"|(提到|上面|刚才|列出|你说)的第([一二三四五六七八九十\d])(条|项)"
+    r"|\b(the )?(first|second|third|fourth|fifth|last|middle)( one)?\b|number (\d)",
+    re.I,
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "头": 1}
+MORE = re.compile(
+    r"展开|详细|具体(讲|说|点|些|内容)|多(讲|说)(点|一些|些)|再(说|讲)(说|讲|一下|点)?|细说"
+    r"|原文(怎么|是)|tell me more|more (detail|about it|info)|elaborate|expand|go on"
+    r"|in detail|full text",
+    re.I,
+)
+ANOTHER = re.compile(
+    r"还有(吗|呢|没有|别的|其他|其它|什么)|另外还有|其他(的)?(政策|措施|条)|其它(的)?(政策|措施)"
+    r"|别的(政策|措施)|anything else|what else|any other|anything more|more measures|others\?",
+    re.I,
+)
+PLAIN = re.compile(
+    r"大白话|通俗|简单(点|些|一点)?(说|讲|解释)|说人话|听不懂|看不懂|不太懂|没看懂|啥意思|什么意思"
+    r"|explain (it )?(simply|in simple)|simple (terms|words|english)|plain (english|words|language)"
+    r"|eli5|simpler|layman",
+    re.I,
+)
+LANGUAGE = {
+    "en": re.compile(
+        r"英文|英语|in english|english please|translate[^.]{0,30}english|\benglish\b", re.I
+    ),
+    "zh": re.compile(r"中文|汉语|普通话|in chinese|chinese please|\bchinese\b", re.I),
+}
 
 
 @dataclass(frozen=True)
 class Question:
     raw: str
     text: str  # normalized: simplified Chinese, no control or zero-width characters
-    english: bool
+    english: bool  # written in English
     measure_reference: int | None  # the measure number it names, as written (may be 20)
-    meta: tuple[str, ...]  # which facts about the document it asks for
-    greeting: bool  # a bare hello or thanks: nothing to look up
+    meta: tuple[str, ...]  # facts about the document it asks for; "summary": the whole of it
+    social: str | None = None  # "greeting" | "closing": nothing to look up
+    aspects: tuple[str, ...] = ()  # open aspects it asks about: amount, fee, time, apply…
+    yes_no: bool = False
+    listing: bool = False  # asks which measures serve someone or something
+    confirming: bool = False  # asks to confirm something heard ("…对吧？", "I heard …")
+    # about the answer just given: which (measure), pick (one of a list), more, another, plain
+    follow: str | None = None
+    pick: int | None = None  # the position picked: 1-based, -1 the last, 0 the middle one
+    language: str | None = None  # "en" | "zh": asks for the answer in that language
+
+    @property
+    def greeting(self) -> bool:
+        return self.social == "greeting"
+
+    @property
+    def answer_in_english(self) -> bool:
+        return self.language == "en" or (self.language is None and self.english)
 
     def after(self, earlier: "Question") -> "Question":
         """This question read together with an earlier one, for searching a follow-up."""
@@ -91,10 +221,10 @@ class Question:
 
 
 @cache
-def _t2s():
+def _opencc(config: str):
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
 def clean(text: str) -> str:
@@ -109,7 +239,13 @@ def clean(text: str) -> str:
 
 
 def to_simplified(text: str) -> str:
-    return str(_t2s().convert(text))
+    """Traditional → simplified. Text that had traditional characters is converted with
+    Taiwan phrases too (智慧財產權 → 知识产权, 軟體 → 软件); text that had none is left
+    alone, so mainland wording is never "corrected"."""
+    simplified = str(_opencc("t2s").convert(text))
+    if simplified == text:
+        return text
+    return str(_opencc("tw2sp").convert(text))
 
 
 def measure_reference(text: str) -> int | None:
@@ -134,13 +270,54 @@ def meta_kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
+def follow_up(text: str) -> tuple[str | None, int | None]:
+    """What a message asks about the answer just given, and which item it picks."""
+    picked = PICK.search(text)
+    if picked:
+        said = picked.group(0).lower()
+        digits = "一二三四五六七八九十0123456789"
+        numeral = next((g for g in picked.groups() if g and g[0] in digits), "")
+        word = next((w for w in ORDINALS if w in said), None)
+        if "最后" in said or "last" in said:
+            position = -1
+        elif "中间" in said or "middle" in said:
+            position = 0
+        elif word is not None:
+            position = ORDINALS[word]
+        else:
+            position = chinese_to_int(numeral) if numeral else 1
+        return "pick", position
+    for name, pattern in (("which", WHICH), ("plain", PLAIN), ("another", ANOTHER), ("more", MORE)):
+        if pattern.search(text):
+            return name, None
+    return None, None
+
+
 def understand(raw: str) -> Question:
     text = to_simplified(clean(raw))
+    reference = measure_reference(text)
+    meta = meta_kinds(text)
+    listing = bool(LISTING.search(text))
+    about_whole = SUMMARY.search(text) and DOCUMENT_WORDS.search(text)
+    if not meta and reference is None and not listing and about_whole:
+        meta = ("summary",)
+    social = "greeting" if GREETING.match(text) else "closing" if CLOSING.match(text) else None
+    follow, pick = follow_up(text)
+    if follow == "pick":
+        reference = None  # "提到的第一条" picks from the list just given, not measure (一)
+    language = next((code for code, pattern in LANGUAGE.items() if pattern.search(text)), None)
     return Question(
         raw=raw,
         text=text,
         english=is_english(text),
-        measure_reference=measure_reference(text),
-        meta=meta_kinds(text),
-        greeting=bool(GREETING.match(text)),
+        measure_reference=reference,
+        meta=meta,
+        social=social,
+        aspects=tuple(name for name, pattern in ASPECTS.items() if pattern.search(text)),
+        yes_no=bool(YES_NO.search(text)),
+        listing=listing,
+        confirming=bool(CONFIRMING.search(text)),
+        follow=follow,
+        pick=pick,
+        language=language,
     )

@@ -21,8 +21,9 @@ from ingest.source import Policy
 from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
-# chunks fetched per question: enough that every measure in the running has its best ones
-SEARCH_DEPTH = 64
+# chunks looked at per question: enough that every measure in the running has its best
+# ones, and the nearest counter-examples are among them
+SEARCH_DEPTH = 160
 # words that say nothing about which measure: question scaffolding and the document's own topic
 STOPWORDS = frozenset(
     (
@@ -62,6 +63,7 @@ class RankedMeasure:
 class Retrieval:
     question: Question
     ranked: tuple[RankedMeasure, ...]  # every measure, best first
+    outside: float = 0.0  # similarity of the nearest counter-example (a question not covered)
     elapsed_ms: float = field(default=0.0, compare=False)
 
     @property
@@ -80,7 +82,12 @@ def _jieba():
 
 def tokens(text: str) -> set[str]:
     words = _jieba().lcut_for_search(text.lower())
-    return {w for w in words if w.strip() and w not in STOPWORDS and re.search(r"\w", w)}
+    # a lone Latin letter ("s" of "what's") is no word
+    return {
+        w
+        for w in words
+        if w.strip() and w not in STOPWORDS and re.search(r"\w", w) and not re.fullmatch("[a-z]", w)
+    }
 
 
 class LexicalIndex:
@@ -132,18 +139,24 @@ class Retriever:
         started = time.perf_counter()
         # keyed by the collection too: a rebuilt store is never answered from the old one
         collection = self.store.snapshot().name
-        ranked = self._ranked(question.text, question.measure_reference, collection)
-        return Retrieval(question, ranked, (time.perf_counter() - started) * 1000)
+        ranked, outside = self._ranked(question.text, question.measure_reference, collection)
+        return Retrieval(question, ranked, outside, (time.perf_counter() - started) * 1000)
 
-    def _rank(self, text: str, named: int | None, collection: str) -> tuple[RankedMeasure, ...]:
+    def _rank(
+        self, text: str, named: int | None, collection: str
+    ) -> tuple[tuple[RankedMeasure, ...], float]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, limit=SEARCH_DEPTH)
         words = tokens(text)
 
         dense: dict[int, float] = {}
         sentences: dict[int, list[Evidence]] = {}
+        outside = 0.0
         for hit in hits:
             number = int(hit.metadata["measure_number"])
+            if hit.metadata["kind"] == "outside":
+                outside = max(outside, hit.similarity)
+                continue
             if not number:
                 continue  # introduction and closing: citable text, not a measure
             dense[number] = max(dense.get(number, -1.0), hit.similarity)
@@ -175,4 +188,4 @@ class Retriever:
                 )
             )
         ranked.sort(key=lambda m: (not m.named, -m.score))
-        return tuple(ranked)
+        return tuple(ranked), outside

@@ -1,52 +1,103 @@
 """Whether the document answers a question: one decision, with its reason, made here only.
 
-A question is in scope when it names a real measure, or when its best measure scores at
-least `relevance_floor` (English questions get `ENGLISH_ALLOWANCE` on top: matching
-across languages scores lower) and it has none of the words of topics the document does
-not cover (`ingest/data/not_covered.txt`). The 4-bit model's similarities are compressed
-(a weather question scores 0.83 against a relevant 0.88), so the word list does the work
-the score cannot. Calibrated with `bench/calibrate_gate.py`.
+The evidence is what retrieval found. A question is answered when a measure's text
+supports it: its best measure scores at least `floor` (dense similarity plus the lexical
+bonus; English questions get `ENGLISH_ALLOWANCE`, matching across languages scores
+lower). It is declined when nothing does, or when it sits clearly closer to a question
+the document leaves open than to any measure: reviewed counter-examples (car subsidies,
+departure tax refunds, loan interest subsidies, weather…) are embedded beside the
+measures, so one search gives both similarities, and a question must not trail its
+nearest counter-example: its best measure must lead it by `margin`.
+
+Words never refuse on their own. An aspect the document leaves open (an amount, a fee,
+a date, how to apply, who is eligible) shapes the answer instead, and a word of a topic
+the document does not cover (专利, 医保…) is named in the answer as the part it leaves
+open. Calibrated with `bench/calibrate_gate.py`.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field, replace
 
 from app.core.question import Question
 from app.core.retrieve import RankedMeasure, Retrieval
 
 ENGLISH_ALLOWANCE = 0.05
+# a measure is cited beside the best one only when it scores this close to it
+CITE_GAP = 0.004
+MAX_CITED = 3
+
+
+@dataclass(frozen=True)
+class Gate:
+    floor: float
+    margin: float
+    uncovered_words: tuple[str, ...]  # topics the document leaves open (data/not_covered.txt)
 
 
 @dataclass(frozen=True)
 class Decision:
     question: Question  # the question answered; a follow-up is retrieved with its context
-    retrieval: Retrieval
     in_scope: bool
-    # why: "named", "no_such_measure", "greeting", "not_covered", "below_floor", "evidence"
+    # why: named, no_such_measure, greeting, closing, below_floor, outside, evidence,
+    # follow_up, no_previous
     reason: str
-    gate_score: float
-    ranked: tuple[RankedMeasure, ...]  # best first; a follow-up may reorder retrieval's ranking
-    declined_for: str | None = None  # the not-covered word found in the question
+    ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
+    cite: tuple[RankedMeasure, ...] = ()  # what the answer cites, in this order
+    # how the answer is shaped: answer, named, listing, overview, which, more, plain,
+    # another, none_left, or none (a refusal or a social reply)
+    shape: str = "answer"
+    english: bool = False  # the language to answer in
+    uncovered: tuple[str, ...] = ()  # words of the question on topics the text leaves open
+    support: float = 0.0  # the best measure's score (plus the English allowance)
+    against: float = 0.0  # the nearest counter-example's similarity
+    previous_answer: str = ""  # for "more": what the last answer already quoted
+    retrieval: Retrieval | None = field(default=None, compare=False)
 
 
-def decide(
-    retrieval: Retrieval, measure_count: int, floor: float, not_covered: tuple[str, ...]
-) -> Decision:
-    question = retrieval.question
+def select_measures(ranked: tuple[RankedMeasure, ...]) -> tuple[RankedMeasure, ...]:
+    if not ranked:
+        return ()
+    if ranked[0].named:
+        return (ranked[0],)
+    best = ranked[0].score
+    return tuple(m for m in ranked[:MAX_CITED] if best - m.score <= CITE_GAP)
+
+
+def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    lowered = text.lower()
+    found = [w for w in words if re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", lowered)]
+    # the longest wins: 医保报销 rather than 医保 as well
+    return tuple(w for w in found if not any(w != o and w in o for o in found))
+
+
+def decide(question: Question, retrieval: Retrieval, measure_count: int, gate: Gate) -> Decision:
     ranked = retrieval.ranked
-    gate_score = max((m.score for m in ranked), default=0.0)
-    if question.english:
-        gate_score += ENGLISH_ALLOWANCE
+    support = (ranked[0].score if ranked else 0.0) + (ENGLISH_ALLOWANCE if question.english else 0)
+    declined = Decision(
+        question=question,
+        in_scope=False,
+        reason="",
+        ranked=ranked,
+        shape="none",
+        english=question.answer_in_english,
+        uncovered=uncovered_words(question.text, gate.uncovered_words),
+        support=support,
+        against=retrieval.outside,
+        retrieval=retrieval,
+    )
     named = question.measure_reference
     if named is not None:
-        exists = 1 <= named <= measure_count
-        reason = "named" if exists else "no_such_measure"
-        return Decision(question, retrieval, exists, reason, gate_score, ranked)
-    if question.greeting:
-        return Decision(question, retrieval, False, "greeting", gate_score, ranked)
-    lowered = question.text.lower()
-    declined_for = next((w for w in not_covered if w in lowered), None)
-    if declined_for is not None:
-        return Decision(question, retrieval, False, "not_covered", gate_score, ranked, declined_for)
-    if gate_score < floor:
-        return Decision(question, retrieval, False, "below_floor", gate_score, ranked)
-    return Decision(question, retrieval, True, "evidence", gate_score, ranked)
+        if not 1 <= named <= measure_count:
+            return replace(declined, reason="no_such_measure")
+        return replace(
+            declined, in_scope=True, reason="named", cite=select_measures(ranked), shape="named"
+        )
+    if question.social:
+        return replace(declined, reason=question.social)
+    if support < gate.floor:
+        return replace(declined, reason="below_floor")
+    # both similarities cross languages alike: the counter-examples are compared unadjusted
+    if (ranked[0].score if ranked else 0.0) - retrieval.outside < gate.margin:
+        return replace(declined, reason="outside")
+    answered = replace(declined, in_scope=True, reason="evidence", shape="answer")
+    return replace(answered, cite=select_measures(ranked))

@@ -39,10 +39,11 @@ def ingest_command(settings: Settings) -> int:
 def _chat(settings: Settings):
     from app.core.chat import Chat
     from app.core.retrieve import Retriever
+    from app.web.deps import gate_for
     from ingest.source import bundled_policy
 
     policy = bundled_policy()
-    return Chat(Retriever(_store(settings), policy), policy, settings.relevance_floor)
+    return Chat(Retriever(_store(settings), policy), policy, gate_for(settings, policy))
 
 
 class ServiceError(Exception):

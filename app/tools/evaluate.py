@@ -128,14 +128,15 @@ def evaluate_retrieval(
             continue  # follow-ups need the conversation: scored in answers mode
         question = item["question"]
         decision = chat.scope(understand(question))
-        tally.latencies_ms.append(decision.retrieval.elapsed_ms)
+        tally.latencies_ms.append(decision.retrieval.elapsed_ms if decision.retrieval else 0.0)
         grounded = decision.in_scope or bool(decision.question.meta)
         ranked = [m.number for m in decision.ranked] if decision.in_scope else []
         miss = _score_ranking(tally, item, ranked, grounded)
         if miss:
             report(
                 f"MISS {item.get('id', '-')} [{item.get('kind')}] {question} — {miss} "
-                f"(gate {decision.gate_score:.3f}, {decision.reason})"
+                f"({decision.reason}: support {decision.support:.3f}, "
+                f"against {decision.against:.3f})"
             )
     return tally.figures()
 

@@ -87,7 +87,9 @@ def measures(
     ]
     return MeasureList(
         measures=[MeasureSummary(**measure_summary(policy, n)) for n in numbers],
-        audiences=[AudienceOut(**a.__dict__) for a in policy.audiences],
+        audiences=[
+            AudienceOut(id=a.id, label=a.label, label_en=a.label_en) for a in policy.audiences
+        ],
     )
 
 

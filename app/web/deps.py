@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from app.core.chat import Chat
 from app.core.llm import chat_model
 from app.core.retrieve import Retriever
+from app.core.scope import Gate
 from app.settings import Settings
 from app.web.errors import Unavailable
 from app.web.schemas import ErrorResponse
@@ -98,7 +99,9 @@ class Services:
                 except StoreError as error:
                     raise Unavailable(str(error)) from error
                 retriever = Retriever(store, self.policy)
-                self._chat = Chat(retriever, self.policy, self.settings.relevance_floor, self.model)
+                self._chat = Chat(
+                    retriever, self.policy, gate_for(self.settings, self.policy), self.model
+                )
             return self._chat
 
     def run(self, work: Callable[[Chat], T]) -> T:
@@ -110,6 +113,10 @@ class Services:
             with self._lock:
                 self._chat = None
             raise Unavailable(str(error)) from error
+
+
+def gate_for(settings: Settings, policy: Policy) -> Gate:
+    return Gate(settings.relevance_floor, settings.scope_margin, policy.not_covered)
 
 
 def get_services(request: Request) -> Services:

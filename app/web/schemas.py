@@ -17,7 +17,7 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"message": "我家老人需要长期护理，有什么政策？"},
+                {"message": "我家老人需要长期护理，有什么养老服务？"},
                 {
                     "message": "那企业呢？",
                     "history": [

@@ -8,7 +8,7 @@ const { createRequestBridge } = require("./request-bridge.js");
 const { startService } = require("./service.js");
 const config = require("../config.js");
 
-const QUESTION = "我家老人需要长期护理，有什么政策？";
+const QUESTION = "我家老人需要长期护理，有什么养老服务？";
 const ELDERCARE = "（六）提升家政和银发服务消费品质";
 const SERVER_FAULT = "something went wrong on our side; please try again";
 const SHOWN_FAULT = `服务暂时出了点问题，请稍后重试。\n${SERVER_FAULT}（internal_error）`;

@@ -1,0 +1,92 @@
+"""What the conversation so far says, read from the history the client sends (nothing is
+kept on the server): the last answer's measures, in the order it cited them, recovered
+from the labels in its text, so a client that sends only text works; the question that
+answer was about; its language; and who the person said they are.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.core.question import ANOTHER, LANGUAGE, MORE, PICK, PLAIN, WHICH, Question, is_english
+from app.core.retrieve import tokens
+from app.core.turn import Turn
+from ingest.numerals import chinese_to_int
+from ingest.source import Policy
+
+POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values())
+CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easures? \((\d+)\)")
+# "我是开健身房的", "我们是旅行社", "I run a restaurant", "my mom is 80"
+PERSONA = re.compile(
+    r"^(我|我们|咱们?|本人)(家|公司|单位|店)?(是|开|做|经营|搞|在|办|有)"
+    r"|^(我|我们)(妈|爸|父母|家老人|奶奶|爷爷|外婆|外公)"
+    r"|^(i|we)( am|'m| are|'re)? (a|an|the)?\s*\w+|^(i|we) (run|own|manage|operate|work)"
+    r"|^my (mom|mother|dad|father|parents|grandma|grandpa|grandmother|grandfather)",
+    re.I,
+)
+# what a follow-up says besides its topic: "第二个呢，具体讲讲" has no topic of its own
+FOLLOW_WORDS = frozenset(
+    (
+        "展开 说说 讲讲 说下 讲下 详细 详细点 具体 具体点 细说 再说 多说 一点 点 些 原文 "
+        "怎么 怎么说 "
+        "这是 那是 第几条 哪一条 哪条 一条 几条 第几 出自 规定 写的 写 第一个 第二个 第三个 第四个 "
+        "第五个 最后 最后一个 中间 那个 头一个 一个 个 还有 别的 其他 其它 另外 没 没有 用 大白话 "
+        "白话 通俗 简单 简单点 意思 啥 啥意思 什么 什么意思 人话 听不懂 看不懂 英文 英语 中文 "
+        "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok "
+        "tell more detail details elaborate expand go on simply simple explain plain words "
+        "english chinese please translate that into answer again one first second third last "
+        "middle else other anything which measure article number say says said"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    topic: Question | None  # the last question with a topic of its own
+    cited: tuple[int, ...]  # the measures the last answer cited, in order
+    answered: str  # the last answer's text
+    english: bool  # the last answer was in English
+    persona: tuple[str, ...]  # audience ids the person said they belong to
+    persona_text: str  # what they said about themselves
+
+
+def has_topic(question: Question) -> bool:
+    """Whether a message says something of its own beyond pointing at the last answer."""
+    rest = question.text
+    for pattern in POINTING:
+        rest = pattern.sub(" ", rest)
+    return bool(tokens(rest) - FOLLOW_WORDS)
+
+
+def cited_in(text: str, count: int) -> tuple[int, ...]:
+    found = [chinese_to_int(a or b) for a, b in CITED_LABEL.findall(text)]
+    return tuple(n for n in dict.fromkeys(found) if 1 <= n <= count)
+
+
+def audiences_of(text: str, policy: Policy) -> tuple[str, ...]:
+    lowered = text.lower()
+    return tuple(
+        a.id
+        for a in policy.audiences
+        if any(re.search(rf"(?<![a-z]){re.escape(k)}", lowered) for k in a.keywords)
+    )
+
+
+def read(history: list[Turn], policy: Policy, understand: Callable[[str], Question]) -> Context:
+    count = len(policy.document.measures)
+    answered = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    topic = None
+    persona: tuple[str, ...] = ()
+    persona_text = ""
+    for turn in history:
+        if turn.role != "user":
+            continue
+        question = understand(turn.content)
+        if question.social is None and has_topic(question):
+            topic = question
+        if PERSONA.search(question.text):
+            found = audiences_of(question.text, policy)
+            if found:
+                persona, persona_text = found, question.text
+    english = bool(answered) and is_english(answered)
+    return Context(topic, cited_in(answered, count), answered, english, persona, persona_text)
