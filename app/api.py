@@ -21,6 +21,7 @@ from app.web.deps import Services
 from app.web.errors import Unavailable, install_error_handlers
 from app.web.head import HeadAsGet
 from app.web.limits import Limits
+from app.web.openai_errors import OpenAIError, OpenAIErrors, openai_error_response
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -52,10 +53,13 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_exception_handler(OpenAIError, openai_error_response)
     for module in (chat, completions, catalog, ops, docs):
         app.include_router(module.router)
     app.add_middleware(HeadAsGet)
     app.add_middleware(Limits, settings=settings)
+    # outside the limits, so their 413 and 429 reach OpenAI clients in OpenAI's shape too
+    app.add_middleware(OpenAIErrors, routes=completions.router.routes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
