@@ -9,9 +9,9 @@ with `data: [DONE]`) whose text ends with the measures it cites, or, for a quest
 document does not cover, with example questions; a top-level `citations` list carries the
 citations in the /v1/chat shape.
 
-- `usage` is an approximation, not a tokenizer's count: one token per CJK character, per
-  Latin word, per number and per other symbol (`count_tokens`). `prompt_tokens` counts the
-  messages the service reads: the question and the history it keeps.
+- `usage` is an approximation, not a tokenizer's count (app/web/tokens.py).
+  `prompt_tokens` counts the messages the service reads: the question and the history it
+  keeps; `completion_tokens` the text it sends.
 - `max_tokens` (or `max_completion_tokens`) is honoured: the text is cut at the last
   sentence end within the budget (mid-sentence only when not even one sentence fits), and
   `finish_reason` is `"length"`.
@@ -21,7 +21,6 @@ citations in the /v1/chat shape.
 
 import json
 import logging
-import re
 import time
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -41,14 +40,11 @@ from app.web.openai_errors import (
     openai_error_body,
 )
 from app.web.schemas import CitationOut
+from app.web.tokens import Budget, count_tokens
 
 MODEL_ID = "policybot"
 MODEL = {"id": MODEL_ID, "object": "model", "created": 1766620800, "owned_by": "policybot"}
 MAX_CONTENT_CHARS = 4000
-# Latin words and numbers count one each; any other visible character (a CJK character,
-# a punctuation mark) counts one. Close enough to real tokenizers for budgets and bills.
-TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:'[A-Za-z]+)?|[0-9]+(?:[.,][0-9]+)*|\S")
-SENTENCE = re.compile(r".*?(?:[。！？；\n]|[.!?;](?=\s))", re.DOTALL)
 log = logging.getLogger("policybot.requests")
 router = APIRouter(tags=["openai"])
 
@@ -107,62 +103,6 @@ def refuse_unsupported(body: CompletionRequest) -> None:
     if body.logprobs or body.top_logprobs:
         name = "logprobs" if body.logprobs else "top_logprobs"
         raise UnsupportedOption(f"{name} is not supported: the answer has no token scores", name)
-
-
-def count_tokens(text: str) -> int:
-    return len(TOKEN.findall(text))
-
-
-def first_tokens(text: str, count: int) -> str:
-    ends = [m.end() for m in TOKEN.finditer(text)]
-    return text[: ends[count - 1]] if len(ends) >= count else text
-
-
-class Budget:
-    """The text sent so far, and at most `limit` tokens of it when a limit is given, cut at
-    the last sentence end that fits. Text arrives in pieces (a stream's deltas), so a
-    sentence is let through once it is complete."""
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.sent = ""
-        self.used = 0  # tokens of `sent`, counted a sentence at a time
-        self.pending = ""
-        self.exhausted = False
-
-    def take(self, text: str) -> str:
-        if self.limit is None:
-            self.sent += text
-            return text
-        if self.exhausted:
-            return ""
-        self.pending += text
-        released = ""
-        while (sentence := SENTENCE.match(self.pending)) and not self.exhausted:
-            released += self._fit(sentence.group())
-            self.pending = self.pending[sentence.end() :]
-        return released
-
-    def finish(self) -> str:
-        """What is left of an unfinished last sentence, if it fits."""
-        rest, self.pending = self.pending, ""
-        return self._fit(rest) if rest and not self.exhausted else ""
-
-    def _fit(self, sentence: str) -> str:
-        assert self.limit is not None
-        cost = count_tokens(sentence)
-        if self.used + cost <= self.limit:
-            self.sent, self.used = self.sent + sentence, self.used + cost
-            return sentence
-        self.exhausted = True
-        # not even one sentence fits: the first words of it rather than nothing at all
-        part = first_tokens(sentence, self.limit) if not self.sent else ""
-        self.sent, self.used = self.sent + part, self.used + count_tokens(part)
-        return part
-
-    @property
-    def finish_reason(self) -> str:
-        return "length" if self.exhausted else "stop"
 
 
 def sources_block(answer: Answer, english: bool) -> str:
@@ -284,7 +224,7 @@ class Chunks:
                 )
                 yield from self.text(note + result.answer.text)
             yield from self.text(tail(result.answer, english))
-            yield from self.text(self.budget.finish(), budgeted=False)
+            yield from self.send(self.budget.finish())
             yield self.delta(
                 {},
                 self.budget.finish_reason,
@@ -295,8 +235,10 @@ class Chunks:
             if self.include_usage:
                 yield self.chunk([], usage=usage(self.prompt_tokens, self.budget))
 
-    def text(self, text: str, budgeted: bool = True) -> Iterator[str]:
-        released = self.budget.take(text) if budgeted else text
+    def text(self, text: str) -> Iterator[str]:
+        yield from self.send(self.budget.take(text))
+
+    def send(self, released: str) -> Iterator[str]:
         if released:
             yield self.delta({"content": released})
 

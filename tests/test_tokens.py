@@ -3,7 +3,7 @@ max_tokens budget."""
 
 import pytest
 
-from app.web.completions import Budget, count_tokens
+from app.web.tokens import Budget, count_tokens
 
 
 @pytest.mark.parametrize(
