@@ -195,3 +195,13 @@ def test_langchain_structured_output_fails_at_once_with_a_400(base_url: str) -> 
     with pytest.raises(openai.BadRequestError) as raised:
         model.with_structured_output(Eligibility).invoke(ELDERCARE)
     assert raised.value.param == "response_format"
+
+
+def test_a_store_not_ready_reaches_the_sdk_as_a_server_error(tmp_path: Path) -> None:
+    with serving(create_app(make_settings(tmp_path / "empty", rate_limit_per_minute=0))) as url:
+        sdk = OpenAI(base_url=f"{url}/v1", api_key="not-needed", max_retries=0)
+        with pytest.raises(openai.InternalServerError) as raised:
+            sdk.chat.completions.create(model="policybot", messages=ASK)
+    assert raised.value.status_code == 503
+    assert (raised.value.type, raised.value.code) == ("server_error", "store_unavailable")
+    assert "policybot ingest" in raised.value.message
