@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser lint typecheck pytest miniprogram ingest eval bench clean
+.PHONY: run test install install-dev browser lint typecheck pytest miniprogram wheel-smoke lock ingest eval bench clean
 
 $(BIN)/policybot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,8 @@ $(BIN)/policybot: pyproject.toml
 
 install: $(BIN)/policybot
 
-# torch is pinned to the CPU build; the sentence-transformers backend is tested for real
+# with torch, for the sentence-transformers backend, which is tested for real (README:
+# Development says how to take torch's CPU build where its wheel is not on disk)
 install-dev: install
 	$(BIN)/pip install --quiet -e '.[dev,sentence-transformers]'
 
@@ -29,8 +30,8 @@ run: install
 	$(BIN)/policybot serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 lint:
-	$(BIN)/ruff format --check app ingest vectorstore tests bench
-	$(BIN)/ruff check app ingest vectorstore tests bench
+	$(BIN)/ruff format --check app ingest vectorstore prompts tests bench
+	$(BIN)/ruff check app ingest vectorstore prompts tests bench
 
 typecheck:
 	$(BIN)/mypy
@@ -43,7 +44,18 @@ pytest:
 miniprogram: install
 	cd examples/miniprogram && npm ci --no-audit --no-fund && npm test
 
-test: install-dev browser lint typecheck pytest miniprogram
+# the built wheel, installed from requirements.lock into a fresh venv, run outside the tree
+wheel-smoke: install
+	PYTHON=$(BIN)/python scripts/wheel-smoke
+
+# requirements.lock: the service's dependencies (no extras) for the Dockerfile and
+# wheel-smoke, pinned with hashes for CPython 3.11 on Linux x86_64
+lock: install-dev
+	$(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
+	  --output-file requirements.lock
+
+test: install-dev browser lint typecheck pytest miniprogram wheel-smoke
 
 ingest: install
 	$(BIN)/policybot ingest
@@ -59,4 +71,4 @@ bench: install
 	$(BIN)/python bench/latency.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache examples/miniprogram/node_modules
+	rm -rf $(VENV) var build dist .pytest_cache .mypy_cache .ruff_cache examples/miniprogram/node_modules

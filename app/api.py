@@ -16,10 +16,12 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.settings import Settings
-from app.web import catalog, chat, completions, ops
+from app.web import catalog, chat, completions, docs, ops
 from app.web.deps import Services
 from app.web.errors import Unavailable, install_error_handlers
+from app.web.head import HeadAsGet
 from app.web.limits import Limits
+from app.web.openai_errors import OpenAIError, OpenAIErrors, openai_error_response
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -49,11 +51,17 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         version="0.1.0",
         summary="回答《关于进一步扩大上海服务消费的若干措施》的问题，并注明所依据的措施编号。",
         lifespan=lifespan,
+        docs_url=None,  # app/web/docs.py serves both pages with assets of our own
+        redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (chat, completions, catalog, ops):
+    app.add_exception_handler(OpenAIError, openai_error_response)
+    for module in (chat, completions, catalog, ops, docs):
         app.include_router(module.router)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(Limits, settings=settings)
+    # outside the limits, so their 413 and 429 reach OpenAI clients in OpenAI's shape too
+    app.add_middleware(OpenAIErrors, routes=completions.router.routes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -62,6 +70,8 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
             allow_headers=["Content-Type", settings.client_id_header],
         )
     app.middleware("http")(request_log)
+    # the more specific mount first: /static would otherwise answer /static/docs/… with 404
+    app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.get("/", include_in_schema=False)(page)
     return app

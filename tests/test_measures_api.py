@@ -1,7 +1,9 @@
-"""The audience tags behind "我是…": the measures list, the filter and the vocabulary."""
+"""The measures: the list, the audience tags behind "我是…", and one measure by its number."""
 
 import json
+from urllib.parse import quote
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ingest.source import DATA_DIR
@@ -51,3 +53,23 @@ def test_every_audience_in_the_vocabulary_serves_some_measure() -> None:
     used = {a for measure in notes["measures"].values() for a in measure["audiences"]}
     assert vocabulary - used == set()
     assert used <= vocabulary
+
+
+@pytest.mark.parametrize("number", ["1", "6", "16"])
+def test_a_measure_is_found_by_its_plain_number(client: TestClient, number: str) -> None:
+    response = client.get(f"/v1/measures/{number}")
+    assert response.status_code == 200
+    assert response.json()["measure"] == int(number)
+
+
+# each of these parses as an int somewhere (Python, a lax framework, a human reader)
+@pytest.mark.parametrize(
+    "number",
+    ["06", "+6", "6.0", "1_0", "1e1", "六", "６", " 6", "-1", "0", "17", "9" * 5000],
+)
+def test_any_other_spelling_is_a_404_in_the_error_shape(client: TestClient, number: str) -> None:
+    response = client.get(f"/v1/measures/{quote(number)}")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found"
+    assert "measures 1 to 16, written in plain digits" in error["message"]

@@ -337,9 +337,7 @@ class Composer:
             return Answer(self.say(english, "refusal.no_previous"), (), False, examples)
         key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
         text = self.say(english, key, title=title, count=count, coverage=coverage)
-        # the examples are part of the text too, for clients that show only the text
-        listed = "\n".join(f"- {example}" for example in examples)
-        return Answer(f"{text}\n{listed}", (), False, examples)
+        return Answer(text, (), False, examples)
 
     def summary(self, english: bool) -> Answer:
         policy = self.policy

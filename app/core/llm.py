@@ -30,11 +30,11 @@ from app.core.retrieve import RankedMeasure
 from app.core.scope import Decision, select_measures
 from app.core.turn import Answer, Citation, Delta, Done, Event, Reply, Sources, Turn, replay
 from ingest.source import Policy
+from prompts import PROMPTS_DIR
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-PROMPTS_DIR = Path(__file__).parent.parent.parent / "prompts"
 OFFERED = 3
 MAX_ANSWER_CHARS = 2000
 MAX_STANDALONE_CHARS = 300

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
+from prompts import PROMPTS_DIR
+
 LANGUAGES = ("zh", "en")
 
 

@@ -1,9 +1,10 @@
 """The document for browsing and for clients that draw their own UI: the measures (all,
 by audience, one in full), measures ranked for a query, and example questions."""
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from app.core.extractive import EXAMPLES_ZH
 from app.core.question import understand
@@ -23,6 +24,9 @@ from app.web.schemas import (
 )
 from ingest.source import Policy
 
+# one spelling per measure: "06", "+6", "6.0", "1_0" and "六" would all parse as int, and
+# several names for one page confuse caches, logs and clients alike
+MEASURE_NUMBER = re.compile(r"[1-9][0-9]?")
 router = APIRouter()
 
 
@@ -96,15 +100,21 @@ def measures(
 @router.get(
     "/v1/measures/{number}", response_model=MeasureDetail, responses=ERRORS, tags=["measures"]
 )
-def measure(number: int, services: ServicesDep) -> MeasureDetail:
+def measure(
+    number: Annotated[str, Path(description="1 to 16, in plain digits", examples=["6"])],
+    services: ServicesDep,
+) -> MeasureDetail:
     """One measure's full text."""
     policy = services.policy
     count = len(policy.document.measures)
-    if not 1 <= number <= count:
-        raise NotFound(f"there is no measure {number}: the document has measures 1 to {count}")
-    parsed = policy.measure(number)
+    if not MEASURE_NUMBER.fullmatch(number) or int(number) > count:
+        raise NotFound(
+            f"there is no measure {number[:20]!r}: the document has measures 1 to {count}, "
+            "written in plain digits (/v1/measures/6)"
+        )
+    parsed = policy.measure(int(number))
     return MeasureDetail(
-        **measure_summary(policy, number),
+        **measure_summary(policy, parsed.number),
         text=parsed.text,
         sentences=[s.text for s in parsed.sentences],
         doc_id=policy.doc_id,
