@@ -18,13 +18,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.context import Context, has_topic, read
+from app.core.context import PERSONA, Context, audiences_of, has_topic, read
 from app.core.extractive import Composer
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
 from app.core.retrieve import RankedMeasure, Retriever, tokens
 from app.core.scope import Decision, Gate, decide
-from app.core.turn import Event, Reply, Turn
+from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Policy
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ ANOTHER_GAP = 0.05
 # a listing or a keyword's overview: measures this close to the best, at most this many
 LIST_GAP = 0.02
 LISTED = 6
+PERSONA_LISTED = 6
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
@@ -72,6 +73,15 @@ def switches_topic(own: Decision) -> bool:
         return False
     best, runner_up = own.ranked[0], own.ranked[1]
     return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
+
+
+def stated_persona(question: Question, policy: Policy) -> tuple[str, ...]:
+    """The audiences of a message that only says who the person is ("我是开健身房的")."""
+    if question.yes_no or re.search(
+        r"[？?]|什么|怎么|哪|\b(what|how|which|any)\b", question.text, re.I
+    ):
+        return ()
+    return audiences_of(question.text, policy) if PERSONA.search(question.text) else ()
 
 
 def is_keyword(question: Question) -> bool:
@@ -98,21 +108,38 @@ class Chat:
         self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
 
-    def reply(self, message: str, history: list[Turn] | None = None) -> Reply:
+    def reply(
+        self,
+        message: str,
+        history: list[Turn] | None = None,
+        persona: tuple[str, ...] | None = None,
+    ) -> Reply:
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return self.composer.about_document(question)
-        decision = self.decide(question, history or [])
-        return self.answerer_for(decision).answer(decision)
+        decision = self.decide(question, history or [], persona)
+        reply = self.answerer_for(decision).answer(decision)
+        return dataclasses.replace(reply, persona=decision.persona)
 
-    def stream(self, message: str, history: list[Turn] | None = None) -> Iterator[Event]:
+    def stream(
+        self,
+        message: str,
+        history: list[Turn] | None = None,
+        persona: tuple[str, ...] | None = None,
+    ) -> Iterator[Event]:
         """The events of the reply. Everything but the writing happens before this returns,
         so a failing store is raised here, before the first event."""
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return iter(self.composer.stream_about_document(question))
-        decision = self.decide(question, history or [])
-        return iter(self.answerer_for(decision).stream(decision))
+        decision = self.decide(question, history or [], persona)
+        events = self.answerer_for(decision).stream(decision)
+        return (
+            Done(dataclasses.replace(e.reply, persona=decision.persona), e.replaced)
+            if isinstance(e, Done)
+            else e
+            for e in events
+        )
 
     def answerer_for(self, decision: Decision) -> Answerer:
         # a model writes topical answers; lists, lookups and follow-ups are laid out by rule
@@ -124,10 +151,28 @@ class Chat:
         retrieval = self.retriever.retrieve(question)
         return decide(question, retrieval, len(self.policy.document.measures), self.gate)
 
-    def decide(self, question: Question, history: list[Turn]) -> Decision:
+    def decide(
+        self, question: Question, history: list[Turn], persona: tuple[str, ...] | None = None
+    ) -> Decision:
+        """`persona`: the audiences the client says the person chose (() when they cleared
+        it); None reads it from what they said about themselves."""
         context = read(history, self.policy, understand)
+        if persona is not None:
+            context = dataclasses.replace(context, persona=persona)
+        decision = self.decide_in(question, history, context)
+        said = stated_persona(question, self.policy)
+        return dataclasses.replace(decision, persona=said or context.persona)
+
+    def decide_in(self, question: Question, history: list[Turn], context: Context) -> Decision:
         if question.social:
             return self.scope(question)
+        said = stated_persona(question, self.policy)
+        if said:  # "我是开健身房的", "I run a restaurant": the measures for them
+            return self.for_persona(question, said)
+        named = audiences_of(question.text, self.policy) if question.listing else ()
+        if named:  # "给老年人的措施有哪几条": the audience's tags answer it
+            listed = self.for_persona(question, named, gap=1.0)
+            return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
         pointing = question.follow or question.language
         if context.topic is not None and pointing and not has_topic(question):
             return self.about_last(question, context)
@@ -152,18 +197,18 @@ class Chat:
         if context.topic is None or question.measure_reference is not None:
             return own
         vague = not has_topic(question)
-        short = len(tokens(question.text)) <= 1  # "有补贴吗？", "企业呢"
+        if vague and context.persona:  # "有啥政策能用上" after "我是开健身房的"
+            return self.for_persona(question, context.persona, context.persona_text)
+        short = len(tokens(question.text)) <= 1  # "企业呢"
         if not (vague or short or FOLLOW_UP.search(question.text)):
             return own
-        if not own.in_scope and own.uncovered:
-            return own  # "那公积金呢？" changes the subject to one the document leaves open
+        leaves_open = own.uncovered or own.against > own.support
+        if not own.in_scope and leaves_open and not vague:
+            return own  # "那买车有补贴吗？" changes the subject to one the document leaves open
         points_back = bool(POINTS_BACK.search(question.text))
         if not points_back and not vague and switches_topic(own):
             return own  # "那餐饮呢？" after a question on eldercare asks about dining
-        earlier = context.topic
-        if context.persona_text and vague:
-            earlier = understand(context.persona_text)
-        combined = self.nudged(self.scope(question.after(earlier)), context)
+        combined = self.nudged(self.scope(question.after(context.topic)), context)
         prior = list(context.cited)
         if points_back and prior:
             ranked = sorted(combined.ranked, key=lambda m: (m.number != prior[0], -m.score))
@@ -183,6 +228,33 @@ class Chat:
             shape="answer" if in_scope else "none",
             english=question.answer_in_english,
         )
+
+    def for_persona(
+        self, question: Question, audiences: tuple[str, ...], said: str = "", gap: float = LIST_GAP
+    ) -> Decision:
+        """The measures tagged for the person's audiences, best first for what they said;
+        those within `gap` of the best."""
+        searched = question.after(understand(said)) if said else question
+        decision = self.scope(searched)
+        serving = [m for m in decision.ranked if m.number in self.serving(audiences)]
+        best = serving[0].score if serving else 0.0
+        chosen = tuple(m for m in serving if best - m.score <= gap)[:PERSONA_LISTED]
+        if not chosen:
+            return dataclasses.replace(decision, question=question)
+        return dataclasses.replace(
+            decision,
+            question=question,
+            in_scope=True,
+            reason="persona",
+            cite=chosen,
+            shape="persona",
+            english=question.answer_in_english,
+        )
+
+    def serving(self, audiences: tuple[str, ...]) -> set[int]:
+        return {
+            n for n, notes in self.policy.notes.items() if set(notes.audiences) & set(audiences)
+        }
 
     def nudged(self, decision: Decision, context: Context) -> Decision:
         """The measures serving the person's audience, a little higher."""
@@ -226,7 +298,7 @@ class Chat:
         if question.follow == "which":
             shape, cite = "which", prior
         elif question.follow == "pick":
-            position = question.pick or 1
+            position = question.pick if question.pick is not None else 1
             index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1
             cite, shape = [prior[max(-len(prior), min(index, len(prior) - 1))]], "named"
         else:

@@ -8,13 +8,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.core.question import ANOTHER, LANGUAGE, MORE, PICK, PLAIN, WHICH, Question, is_english
+from app.core.question import (
+    ANOTHER,
+    ASPECTS,
+    LANGUAGE,
+    MORE,
+    PICK,
+    PLAIN,
+    WHICH,
+    Question,
+    is_english,
+)
 from app.core.retrieve import tokens
 from app.core.turn import Turn
 from ingest.numerals import chinese_to_int
 from ingest.source import Policy
 
-POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values())
+POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easures? \((\d+)\)")
 # "我是开健身房的", "我们是旅行社", "I run a restaurant", "my mom is 80"
 PERSONA = re.compile(
@@ -24,7 +34,7 @@ PERSONA = re.compile(
     r"|^my (mom|mother|dad|father|parents|grandma|grandpa|grandmother|grandfather)",
     re.I,
 )
-# what a follow-up says besides its topic: "第二个呢，具体讲讲" has no topic of its own
+# words that name no topic: "第二个呢，具体讲讲" and "有啥政策能用上" have none of their own
 FOLLOW_WORDS = frozenset(
     (
         "展开 说说 讲讲 说下 讲下 详细 详细点 具体 具体点 细说 再说 多说 一点 点 些 原文 "
@@ -32,7 +42,11 @@ FOLLOW_WORDS = frozenset(
         "这是 那是 第几条 哪一条 哪条 一条 几条 第几 出自 规定 写的 写 第一个 第二个 第三个 第四个 "
         "第五个 最后 最后一个 中间 那个 头一个 一个 个 还有 别的 其他 其它 另外 没 没有 用 大白话 "
         "白话 通俗 简单 简单点 意思 啥 啥意思 什么 什么意思 人话 听不懂 看不懂 英文 英语 中文 "
-        "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok "
+        "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
+        "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
+        "措施 东西 方面 一下 要求 支持 规定 "
+        "help helpful useful benefit benefits relevant apply applies "
+        "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
         "english chinese please translate that into answer again one first second third last "
         "middle else other anything which measure article number say says said"
@@ -51,11 +65,13 @@ class Context:
 
 
 def has_topic(question: Question) -> bool:
-    """Whether a message says something of its own beyond pointing at the last answer."""
+    """Whether a message names something of its own, beyond pointing at the last answer
+    ("第二个呢，具体讲讲"), asking an open aspect of it ("给钱吗，给多少") or asking what is
+    there for the asker ("有啥政策能用上")."""
     rest = question.text
     for pattern in POINTING:
         rest = pattern.sub(" ", rest)
-    return bool(tokens(rest) - FOLLOW_WORDS)
+    return any(len(word) >= 2 and word not in FOLLOW_WORDS for word in tokens(rest))
 
 
 def cited_in(text: str, count: int) -> tuple[int, ...]:
@@ -68,7 +84,7 @@ def audiences_of(text: str, policy: Policy) -> tuple[str, ...]:
     return tuple(
         a.id
         for a in policy.audiences
-        if any(re.search(rf"(?<![a-z]){re.escape(k)}", lowered) for k in a.keywords)
+        if any(re.search(rf"(?<![a-z]){re.escape(k)}(?![a-z])", lowered) for k in a.keywords)
     )
 
 

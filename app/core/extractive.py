@@ -74,6 +74,7 @@ class Composer:
             "listing": self.listing,
             "overview": self.listing,
             "another": self.listing,
+            "persona": self.listing,
             "none_left": self.none_left,
         }.get(decision.shape, self.topical)
         return Reply(render(decision), english)
@@ -270,6 +271,8 @@ class Composer:
         shown = sorted(decision.cite, key=lambda m: m.number)
         if decision.shape == "another":
             lines = [self.say(english, "more.another")]
+        elif decision.shape == "persona":
+            lines = [self.say(english, "listing.persona", count=len(shown))]
         elif decision.shape == "overview":
             keyword = decision.question.text.strip("？?。!！ ")
             lines = [self.say(english, "listing.overview", keyword=keyword, count=len(shown))]
@@ -405,6 +408,9 @@ class Composer:
         parts = [
             self.say(english, f"meta.{kind}", **values[kind]) for kind in kinds if kind in values
         ]
+        if "open" in kinds:
+            asked = [a for a in ASPECT_ORDER if a in aspects] or ["amount"]
+            parts += [self.say(english, f"open.{aspect}") for aspect in asked]
         lead = self.say(english, "meta.lead", title=policy.title_en if english else policy.title)
         examples = EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2]
         return Answer(lead + (" " if english else "").join(parts), (), True, examples)

@@ -44,13 +44,14 @@ class Decision:
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
     cite: tuple[RankedMeasure, ...] = ()  # what the answer cites, in this order
     # how the answer is shaped: answer, named, listing, overview, which, more, plain,
-    # another, none_left, or none (a refusal or a social reply)
+    # another, none_left, persona, or none (a refusal or a social reply)
     shape: str = "answer"
     english: bool = False  # the language to answer in
     uncovered: tuple[str, ...] = ()  # words of the question on topics the text leaves open
     support: float = 0.0  # the best measure's score (plus the English allowance)
     against: float = 0.0  # the nearest counter-example's similarity
     previous_answer: str = ""  # for "more": what the last answer already quoted
+    persona: tuple[str, ...] = ()  # the audiences the person belongs to, as they said
     retrieval: Retrieval | None = field(default=None, compare=False)
 
 

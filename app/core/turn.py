@@ -41,6 +41,7 @@ class Reply:
     english: bool  # the language the answer is written in
     mode: Mode = "extractive"
     fallback_reason: str | None = None  # why a model's answer was replaced (see core/llm.py)
+    persona: tuple[str, ...] = ()  # the audiences the answer was ranked for
 
 
 # A streamed answer: the sources first, then its text in pieces, then the finished reply.

@@ -27,8 +27,15 @@ from app.core.question import clean
 from app.core.turn import Delta, Event, Sources, Turn
 from app.settings import Settings
 from app.web.deps import ERRORS, ServicesDep
-from app.web.errors import EmptyMessage, HistoryTooLong, MessageTooLong, error_body
+from app.web.errors import (
+    EmptyMessage,
+    HistoryTooLong,
+    InvalidRequest,
+    MessageTooLong,
+    error_body,
+)
 from app.web.schemas import ChatRequest, ChatResponse, CitationOut
+from ingest.source import Audience
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 log = logging.getLogger("policybot.requests")
@@ -59,11 +66,22 @@ def history_of(body: ChatRequest) -> list[Turn]:
     return [Turn(t.role, clean(t.content)) for t in body.history]
 
 
+def persona_of(body: ChatRequest, audiences: dict[str, Audience]) -> tuple[str, ...] | None:
+    """The audience the client says the person chose; () when cleared; None: not said."""
+    if body.persona is None:
+        return None
+    if body.persona and body.persona not in audiences:
+        raise InvalidRequest(f"unknown persona {body.persona!r}: use one of {sorted(audiences)}")
+    return (body.persona,) if body.persona else ()
+
+
 def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def sse_events(events: Iterator[Event], request_id: str) -> Iterator[str]:
+def sse_events(
+    events: Iterator[Event], request_id: str, audiences: dict[str, Audience]
+) -> Iterator[str]:
     try:
         for event in events:
             if isinstance(event, Sources):
@@ -75,7 +93,7 @@ def sse_events(events: Iterator[Event], request_id: str) -> Iterator[str]:
             elif isinstance(event, Delta):
                 yield sse("delta", {"text": event.text})
             else:
-                done = ChatResponse.of(event.reply, request_id).model_dump()
+                done = ChatResponse.of(event.reply, request_id, audiences).model_dump()
                 yield sse("done", {**done, "replaced": event.replaced})
     except Exception:  # the status line has gone out: the failure is reported in-band
         log.exception(json.dumps({"request_id": request_id, "event": "stream_failed"}))
@@ -90,10 +108,11 @@ def chat(body: ChatRequest, request: Request, services: ServicesDep) -> ChatResp
     """Answer a question with the measures it rests on."""
     message = check_message(body.message, body.history, services.settings, request)
     history = history_of(body)
-    reply = services.run(lambda chat: chat.reply(message, history))
+    persona = persona_of(body, services.audiences)
+    reply = services.run(lambda chat: chat.reply(message, history, persona))
     request.state.cited = [c.measure for c in reply.answer.citations]
     request.state.mode = reply.mode
-    return ChatResponse.of(reply, request.state.request_id)
+    return ChatResponse.of(reply, request.state.request_id, services.audiences)
 
 
 @router.post(
@@ -105,11 +124,12 @@ def chat_stream(body: ChatRequest, request: Request, services: ServicesDep) -> S
     """The /v1/chat answer as Server-Sent Events: citations, deltas, done."""
     message = check_message(body.message, body.history, services.settings, request)
     history = history_of(body)
+    persona = persona_of(body, services.audiences)
     # the turn is decided here, so a store failure is still a 503 with the JSON error body
-    events = services.run(lambda chat: chat.stream(message, history))
+    events = services.run(lambda chat: chat.stream(message, history, persona))
     request.state.mode = "stream"
     return StreamingResponse(
-        sse_events(events, request.state.request_id),
+        sse_events(events, request.state.request_id, services.audiences),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )

@@ -41,6 +41,7 @@ class Services:
     def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
         self.policy: Policy = bundled_policy()
+        self.audiences = {a.id: a for a in self.policy.audiences}
         self.source = fingerprint(chunk.id for chunk in chunk_policy(self.policy))
         self.embedder = load_embedder(settings.embedder)
         if model is None and settings.llm_model is not None:

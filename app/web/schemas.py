@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.turn import Citation, Reply
+from ingest.source import Audience
 
 
 class Turn(BaseModel):
@@ -34,6 +35,12 @@ class ChatRequest(BaseModel):
 
     message: str = Field(description="the user's question, at most 500 characters")
     history: list[Turn] = Field(default_factory=list, description="earlier turns, oldest first")
+    persona: str | None = Field(
+        default=None,
+        description="who the person said they are, as an audience id from /v1/measures "
+        '(e.g. "elderly"); "" when they cleared it; absent: read from the history',
+        examples=["elderly"],
+    )
 
 
 class CitationOut(BaseModel):
@@ -52,6 +59,12 @@ class CitationOut(BaseModel):
         return cls(**citation.__dict__, url=f"/v1/measures/{citation.measure}")
 
 
+class AudienceOut(BaseModel):
+    id: str
+    label: str
+    label_en: str
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -60,9 +73,14 @@ class ChatResponse(BaseModel):
     suggestions: list[str]
     request_id: str
     fallback_reason: str | None = None
+    persona: list[AudienceOut] = Field(
+        default_factory=list, description="the audiences the answer was ranked for"
+    )
 
     @classmethod
-    def of(cls, reply: Reply, request_id: str) -> "ChatResponse":
+    def of(
+        cls, reply: Reply, request_id: str, audiences: dict[str, Audience] | None = None
+    ) -> "ChatResponse":
         return cls(
             answer=reply.answer.text,
             citations=[CitationOut.of(c) for c in reply.answer.citations],
@@ -71,6 +89,11 @@ class ChatResponse(BaseModel):
             suggestions=list(reply.answer.suggestions),
             request_id=request_id,
             fallback_reason=reply.fallback_reason,
+            persona=[
+                AudienceOut(id=a.id, label=a.label, label_en=a.label_en)
+                for a in (audiences or {}).values()
+                if a.id in reply.persona
+            ],
         )
 
 
@@ -102,12 +125,6 @@ class SearchResponse(BaseModel):
     in_scope: bool
     results: list[SearchHit]
     request_id: str
-
-
-class AudienceOut(BaseModel):
-    id: str
-    label: str
-    label_en: str
 
 
 class MeasureSummary(BaseModel):

@@ -1,0 +1,135 @@
+"""Conversations as people hold them, through the HTTP API: the client sends only the
+text of earlier turns, and nothing is kept on the server. Questions are our own, not
+copied from a golden file."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def talk(client: TestClient, *messages: str, **body: Any) -> list[dict[str, Any]]:
+    history: list[dict[str, str]] = []
+    replies = []
+    for message in messages:
+        response = client.post("/v1/chat", json={"message": message, "history": history, **body})
+        assert response.status_code == 200, response.text
+        reply = response.json()
+        replies.append(reply)
+        history += [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": reply["answer"]},
+        ]
+    return replies
+
+
+def cited(reply: dict[str, Any]) -> list[int]:
+    return [c["measure"] for c in reply["citations"]]
+
+
+def test_which_measure_names_the_one_just_cited(client: TestClient) -> None:
+    first, which = talk(client, "美术馆以后晚上也开门吗", "这是哪一条说的？")
+    assert cited(first)[0] == 1
+    assert which["answer"].startswith("这是第（一）条")
+    assert cited(which) == [1]
+
+
+def test_picking_from_a_list_takes_that_item_in_full(client: TestClient, policy: Any) -> None:
+    listing, second = talk(client, "给老人的措施有哪几条", "第二个具体说了什么")
+    order = [int(n) for n in sorted(cited(listing))]  # the list is in the document's order
+    assert len(order) >= 2
+    assert cited(second) == [order[1]]
+    whole = "".join(s.text for s in policy.measure(order[1]).sentences)
+    assert second["citations"][0]["quote"] == whole
+
+
+def test_more_gives_the_rest_of_the_measure(client: TestClient) -> None:
+    first, more = talk(client, "认知障碍的老人有专门的床位吗", "展开说说")
+    assert cited(first)[0] == cited(more)[0] == 6
+    said = first["citations"][0]["quote"]
+    assert more["citations"][0]["quote"] and more["citations"][0]["quote"] not in said
+
+
+def test_anything_else_gives_further_measures_not_yet_cited(client: TestClient) -> None:
+    first, other = talk(client, "老人有什么学习的机会", "还有别的给老人的吗")
+    assert cited(first)[0] == 3
+    assert cited(other) and 3 not in cited(other)
+
+
+def test_in_english_please_answers_the_same_measure_in_english(client: TestClient) -> None:
+    first, english = talk(client, "票根能换优惠吗", "用英文说")
+    assert cited(first)[0] == cited(english)[0] == 14
+    assert "ticket" in english["answer"].lower()
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english["answer"])
+
+
+def test_in_chinese_after_english(client: TestClient) -> None:
+    first, chinese = talk(client, "Are there menus in other languages for visitors?", "请用中文")
+    assert cited(first)[0] == cited(chinese)[0] == 16
+    assert "多语种菜单" in chinese["answer"]
+
+
+def test_a_persona_ranks_later_vague_questions(client: TestClient) -> None:
+    said, asked = talk(client, "我们是开健身房的", "有啥能用上的政策")
+    assert cited(said)[0] == 2
+    assert cited(asked)[0] == 2
+    assert asked["persona"] and asked["persona"][0]["id"] in {"sports_fans"}
+
+
+def test_an_english_persona(client: TestClient) -> None:
+    said, asked = talk(client, "I run a restaurant", "what's in it for me?")
+    assert cited(asked)[0] == 5
+    assert asked["persona"][0]["id"] == "catering"
+
+
+def test_a_cleared_persona_is_not_used(client: TestClient) -> None:
+    history = [
+        {"role": "user", "content": "我们是开健身房的"},
+        {"role": "assistant", "content": "…"},
+    ]
+    body = {"message": "有啥能用上的政策", "history": history, "persona": ""}
+    reply = client.post("/v1/chat", json=body).json()
+    assert reply["persona"] == []
+
+
+def test_a_follow_up_keeps_the_topic(client: TestClient) -> None:
+    first, follow = talk(client, "信用评价和信用公示是怎么回事", "对我们小商户有什么用")
+    assert cited(first)[0] == cited(follow)[0] == 15
+
+
+def test_a_follow_up_on_an_uncovered_topic_is_declined(client: TestClient) -> None:
+    _, follow = talk(client, "体育消费节是什么", "那买车有补贴吗")
+    assert follow["grounded"] is False and follow["citations"] == []
+
+
+@pytest.mark.parametrize("keyword", ["电竞", "养老"])
+def test_a_bare_keyword_gets_an_overview(client: TestClient, keyword: str) -> None:
+    (reply,) = talk(client, keyword)
+    assert reply["grounded"] is True and reply["citations"]
+    assert f"提到「{keyword}」" in reply["answer"]
+    for citation in reply["citations"]:
+        assert f"第{citation['label']}条「{citation['title']}」" in reply["answer"]
+
+
+def test_plain_words_answer_with_the_summary_and_quote_the_original(
+    client: TestClient, policy: Any
+) -> None:
+    _, plain = talk(client, "容缺受理是什么", "用大白话讲讲")
+    assert cited(plain) == [3]
+    assert policy.notes[3].summary_zh in plain["answer"]
+    assert plain["citations"][0]["quote"] in policy.measure(3).text
+
+
+@pytest.mark.parametrize("closing", ["谢谢", "好的，明白了", "thanks, bye"])
+def test_a_closing_gets_a_kind_reply_and_no_citations(client: TestClient, closing: str) -> None:
+    _, reply = talk(client, "博物馆晚上开放吗", closing)
+    assert reply["citations"] == [] and reply["grounded"] is True
+    assert len(reply["answer"]) < 60
+
+
+def test_suggestions_follow_the_answer_and_are_answered(client: TestClient) -> None:
+    (first,) = talk(client, "外国游客在酒店能得到多语种服务吗")
+    assert first["suggestions"] and any("（十六）" in s for s in first["suggestions"])
+    for suggestion in first["suggestions"]:
+        (reply,) = talk(client, suggestion)
+        assert reply["grounded"] is True and reply["citations"], suggestion
