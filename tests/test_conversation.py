@@ -78,6 +78,7 @@ def test_a_persona_ranks_later_vague_questions(client: TestClient) -> None:
 
 def test_an_english_persona(client: TestClient) -> None:
     said, asked = talk(client, "I run a restaurant", "what's in it for me?")
+    assert cited(said)[0] == 5
     assert cited(asked)[0] == 5
     assert asked["persona"][0]["id"] == "catering"
 
