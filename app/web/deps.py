@@ -42,7 +42,7 @@ class Services:
         self.settings = settings
         self.policy: Policy = bundled_policy()
         self.audiences = {a.id: a for a in self.policy.audiences}
-        self.source = fingerprint(chunk.id for chunk in chunk_policy(self.policy))
+        self.source = source_of(self.policy)
         self.embedder = load_embedder(settings.embedder)
         if model is None and settings.llm_model is not None:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -114,6 +114,11 @@ class Services:
             with self._lock:
                 self._chat = None
             raise Unavailable(str(error)) from error
+
+
+def source_of(policy: Policy) -> str:
+    """The fingerprint of the chunks this policy makes: what the store must hold."""
+    return fingerprint(chunk.id for chunk in chunk_policy(policy))
 
 
 def gate_for(settings: Settings, policy: Policy) -> Gate:
