@@ -20,7 +20,7 @@ from load import SUFFIXES, golden_questions
 from service import ROOT, running_service
 
 sys.path.insert(0, str(ROOT))
-from vectorstore.embeddings import load_embedder  # noqa: E402
+from vectorstore.embeddings import load_embedder
 
 REPEATS = 200
 CONCURRENT_REQUESTS = 800
