@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYBOT_", env_file=".env", extra="ignore")
 
+    # a folder of policy texts with their metadata; unset: the bundled 2025 measures alone
+    corpus_dir: Path | None = None
     store_dir: Path = Path("var/store")
     chroma_url: str | None = None
     collection: str = "policybot"

@@ -15,7 +15,8 @@ from app.core.chat import Chat  # noqa: E402
 from app.core.question import understand  # noqa: E402
 from app.core.retrieve import Retriever  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from ingest.source import bundled_policy  # noqa: E402
+from app.web.deps import gate_for  # noqa: E402
+from ingest.source import Corpus, bundled_policy  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
 from vectorstore.store import open_store  # noqa: E402
 
@@ -51,7 +52,8 @@ def main() -> None:
     settings = Settings(_env_file=None)
     store = open_store(settings.store_dir, settings.chroma_url, load_embedder(settings.embedder))
     policy = bundled_policy()
-    chat = Chat(Retriever(store, policy), policy, settings.relevance_floor)
+    corpus = Corpus((policy,))
+    chat = Chat(Retriever(store, corpus), corpus, gate_for(settings, corpus))
     sets = {
         name: labelled(name) for name in ("gate_calibration.jsonl", "own.jsonl", "public.jsonl")
     }

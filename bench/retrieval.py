@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from app.core.question import understand  # noqa: E402
 from app.core.retrieve import Retriever  # noqa: E402
 from ingest.run import ingest  # noqa: E402
-from ingest.source import bundled_policy  # noqa: E402
+from ingest.source import Corpus, bundled_policy  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
 from vectorstore.store import open_store  # noqa: E402
 
@@ -40,7 +40,7 @@ def main() -> None:
         report = ingest(policy, store)
         ingest_seconds = time.perf_counter() - started
 
-        retriever = Retriever(store, policy)
+        retriever = Retriever(store, Corpus((policy,)))
         retriever.warm_up()
         latencies = []
         for question in questions():

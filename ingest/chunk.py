@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.parse import Measure, Passage
-from ingest.source import Policy
+from ingest.source import Corpus, Policy
 
 KINDS = ("measure", "sentence", "english", "example", "outside", "intro", "closing", "section")
 
@@ -70,6 +70,10 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
 
 def passage_chunk(policy: Policy, passage: Passage) -> Chunk:
     return _chunk(policy, passage.kind, passage.text, passage.start, passage.end, None)
+
+
+def chunk_corpus(corpus: Corpus) -> list[Chunk]:
+    return [chunk for policy in corpus.documents for chunk in chunk_policy(policy)]
 
 
 def chunk_policy(policy: Policy) -> list[Chunk]:

@@ -1,4 +1,13 @@
-"""The bundled policy: its text as released plus a metadata file beside it."""
+"""The corpus: one text file per document, each with a metadata file beside it.
+
+    <name>.txt    the document as released (a PDF's or a web page's text)
+    <name>.json   doc_id, title, issuer, date, doc_number, url, audiences,
+                  status (current | superseded), superseded_by; and optionally the reviewed
+                  extras: notes_file (English renderings, audiences per measure, plain-word
+                  summaries), examples_file, outside_file, not_covered_file
+
+The default corpus is the bundled 2025 measures alone (ingest/data/).
+"""
 
 import dataclasses
 import json
@@ -10,12 +19,6 @@ from ingest.parse import Document, Measure, parse
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_METADATA = DATA_DIR / "shanghai-service-consumption-measures-2025.json"
-NOTES = "measures.json"
-NOT_COVERED = "not_covered.txt"
-# reviewed questions each measure answers (paraphrases the small embedder misses), and
-# questions the document does not answer (counter-examples for the scope decision)
-EXAMPLES = "examples.json"
-OUTSIDE = "outside.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,25 +61,63 @@ class Policy:
     coverage_zh: str = ""  # what the measures are about, in a phrase, for refusals
     coverage_en: str = ""
     intro_en: str = ""
+    doc_number: str | None = None  # 文号, e.g. 沪府办发〔2025〕23号
+    url: str | None = None
+    status: str = "current"  # or "superseded"
+    superseded_by: str | None = None  # what replaced it, as its title or doc_id
+    audiences_served: tuple[str, ...] = ()  # audience ids the whole document serves
 
     def measure(self, number: int) -> Measure:
         return self.document.measures[number - 1]
 
+    @property
+    def current(self) -> bool:
+        return self.status == "current"
+
+
+@dataclasses.dataclass(frozen=True)
+class Corpus:
+    documents: tuple[Policy, ...]  # the first is the default: /v1/measures serves it
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    @property
+    def default(self) -> Policy:
+        return self.documents[0]
+
+    def document(self, doc_id: str) -> Policy:
+        return next(d for d in self.documents if d.doc_id == doc_id)
+
+    def has(self, doc_id: str) -> bool:
+        return any(d.doc_id == doc_id for d in self.documents)
+
+    @property
+    def audiences(self) -> tuple[Audience, ...]:
+        found: dict[str, Audience] = {}
+        for document in self.documents:
+            found.update({a.id: a for a in document.audiences if a.id not in found})
+        return tuple(found.values())
+
 
 def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
     meta = json.loads(metadata_path.read_text(encoding="utf-8"))
-    raw = (metadata_path.parent / meta["text_file"]).read_text(encoding="utf-8")
-    # the text's first page is cut off: what it lost (title, date, issuers) comes from metadata
-    document = parse(raw, title=meta["title"])
-    notes = json.loads((metadata_path.parent / meta.get("notes_file", NOTES)).read_text("utf-8"))
+    folder = metadata_path.parent
+    raw = (folder / meta.get("text_file", metadata_path.with_suffix(".txt").name)).read_text(
+        encoding="utf-8"
+    )
+    # a text whose first page is cut off lost its title: the metadata's stands in
+    document = parse(raw, title=meta.get("title"))
+    notes = _json(folder / meta["notes_file"], {}) if "notes_file" in meta else {}
+    date = meta.get("issue_date_iso") or meta.get("date") or document.issue_date or ""
     return Policy(
         doc_id=meta["doc_id"],
-        title=meta["title"],
-        title_en=meta["title_en"],
-        issue_date=meta["issue_date"],
-        issue_date_iso=meta["issue_date_iso"],
-        issuers=tuple(meta["issuers"]),
-        release_note=meta["release_note"],
+        title=meta.get("title") or document.title,
+        title_en=meta.get("title_en", ""),
+        issue_date=meta.get("issue_date") or _chinese_date(date),
+        issue_date_iso=date,
+        issuers=tuple(meta.get("issuers") or ([meta["issuer"]] if meta.get("issuer") else [])),
+        release_note=meta.get("release_note", ""),
         document=document,
         notes={
             int(number): MeasureNotes(
@@ -87,23 +128,66 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
                 n.get("summary", {}).get("zh", ""),
                 n.get("summary", {}).get("en", ""),
             )
-            for number, n in notes["measures"].items()
+            for number, n in notes.get("measures", {}).items()
         },
         audiences=tuple(
             Audience(a["id"], a["label"], a["label_en"], tuple(a.get("keywords", ())))
-            for a in notes["audiences"]
+            for a in notes.get("audiences", ())
         ),
-        not_covered=_word_list(metadata_path.parent / NOT_COVERED),
+        not_covered=_word_list(folder / meta["not_covered_file"])
+        if "not_covered_file" in meta
+        else (),
         examples={
-            int(n): tuple(qs) for n, qs in _json(metadata_path.parent / EXAMPLES, {}).items()
+            int(n): tuple(qs)
+            for n, qs in (
+                _json(folder / meta["examples_file"], {}) if "examples_file" in meta else {}
+            ).items()
         },
-        outside=tuple(q for qs in _json(metadata_path.parent / OUTSIDE, {}).values() for q in qs),
+        outside=tuple(
+            q
+            for qs in (
+                _json(folder / meta["outside_file"], {}) if "outside_file" in meta else {}
+            ).values()
+            for q in qs
+        ),
         issuers_en=tuple(meta.get("issuers_en", ())),
         sections_en=tuple(meta.get("sections_en", ())),
         coverage_zh=meta.get("coverage_zh", ""),
         coverage_en=meta.get("coverage_en", ""),
         intro_en=meta.get("intro_en", ""),
+        doc_number=meta.get("doc_number") or document.doc_number,
+        url=meta.get("url"),
+        status=meta.get("status", "current"),
+        superseded_by=meta.get("superseded_by"),
+        audiences_served=tuple(meta.get("audiences", ())),
     )
+
+
+def load_corpus(folder: Path, default: str | None = None) -> Corpus:
+    """Every document in a folder: each `*.json` that names a doc_id, with its text. The
+    default document comes first: `default` (a doc_id), else the first current one."""
+    documents = [
+        load_policy(path)
+        for path in sorted(folder.glob("*.json"))
+        if "doc_id" in json.loads(path.read_text(encoding="utf-8"))
+    ]
+    if not documents:
+        raise ValueError(f"no documents in {folder}: each needs a <name>.json with a doc_id")
+    ids = [d.doc_id for d in documents]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"doc_id used twice in {folder}: {sorted(ids)}")
+    first = next(
+        (d for d in documents if d.doc_id == default),
+        next((d for d in documents if d.current), documents[0]),
+    )
+    return Corpus((first, *[d for d in documents if d is not first]))
+
+
+def _chinese_date(iso: str) -> str:
+    parts = iso.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return iso
+    return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
 
 
 def _json(path: Path, missing: object) -> Any:
@@ -124,3 +208,9 @@ def _word_list(path: Path) -> tuple[str, ...]:
 @cache
 def bundled_policy() -> Policy:
     return load_policy()
+
+
+@cache
+def corpus_at(folder: Path | None) -> Corpus:
+    """The corpus in `folder`, or the bundled 2025 measures alone."""
+    return load_corpus(folder) if folder else Corpus((bundled_policy(),))

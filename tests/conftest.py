@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.settings import Settings
 from ingest.run import ingest
-from ingest.source import Policy, bundled_policy
+from ingest.source import Corpus, Policy, bundled_policy
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import Store, open_store
 
@@ -20,6 +20,11 @@ GOLDEN = Path(__file__).parent / "golden"
 @pytest.fixture(scope="session")
 def policy() -> Policy:
     return bundled_policy()
+
+
+@pytest.fixture(scope="session")
+def corpus(policy: Policy) -> Corpus:
+    return Corpus((policy,))
 
 
 @pytest.fixture(scope="session")

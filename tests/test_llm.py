@@ -20,7 +20,7 @@ from app.core.scope import Decision
 from app.core.turn import Turn
 from app.settings import Settings
 from app.web.deps import Services, gate_for
-from ingest.source import Policy, bundled_policy
+from ingest.source import Corpus, Policy, bundled_policy
 from tests.conftest import quoted_from
 from vectorstore.store import Store
 
@@ -44,12 +44,12 @@ class Failing(BaseChatModel):
 
 @pytest.fixture(scope="module")
 def retriever(store: Store, policy: Policy) -> Retriever:
-    return Retriever(store, policy)
+    return Retriever(store, Corpus((policy,)))
 
 
 def chat_with(retriever: Retriever, model: Any = None) -> Chat:
-    policy = retriever.policy
-    return Chat(retriever, policy, gate_for(Settings(_env_file=None), policy), model)
+    corpus = retriever.corpus
+    return Chat(retriever, corpus, gate_for(Settings(_env_file=None), corpus), model)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,9 @@ def eldercare(retriever: Retriever) -> Decision:
 
 def writer(*responses: str) -> Writer:
     return Writer(
-        FakeListChatModel(responses=list(responses)), Prompts.load(), Composer(bundled_policy())
+        FakeListChatModel(responses=list(responses)),
+        Prompts.load(),
+        Composer(Corpus((bundled_policy(),))),
     )
 
 
@@ -111,7 +113,9 @@ def test_answer_keeps_offered_labels_in_order_and_strips_others(
 
 
 def test_label_of_a_measure_not_offered_is_counted(policy: Policy) -> None:
-    checked = check("助浴助行【第（六）条】，另见【第十条】与【第6条】", {6}, policy)
+    checked = check(
+        "助浴助行【第（六）条】，另见【第十条】与【第6条】", {6: policy.measure(6).text}
+    )
     assert checked.cited == (6,)
     assert checked.removed == 1
     assert checked.text == "助浴助行【第（六）条】，另见与【第（六）条】"
@@ -131,7 +135,7 @@ def test_invented_amount_gives_the_extractive_answer(eldercare: Decision, policy
     result = writer("养老服务每月补贴500元【第（六）条】。").answer(eldercare)
     assert result.mode == "extractive"
     assert result.fallback_reason == "unsupported_number"
-    assert result.answer.text == Composer(policy).answer(eldercare).answer.text
+    assert result.answer.text == Composer(Corpus((policy,))).answer(eldercare).answer.text
 
 
 def test_answer_citing_nothing_is_rejected(eldercare: Decision, policy: Policy) -> None:
@@ -150,7 +154,7 @@ def test_empty_output_is_malformed(eldercare: Decision, policy: Policy) -> None:
 
 
 def test_provider_timeout_gives_the_extractive_answer(eldercare: Decision, policy: Policy) -> None:
-    failing = Writer(Failing(error=TimeoutError()), Prompts.load(), Composer(policy))
+    failing = Writer(Failing(error=TimeoutError()), Prompts.load(), Composer(Corpus((policy,))))
     result = failing.answer(eldercare)
     assert (result.mode, result.fallback_reason) == ("extractive", "timeout")
     assert [c.measure for c in result.answer.citations] == [6]

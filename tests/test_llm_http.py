@@ -25,7 +25,7 @@ from app.core.retrieve import Retriever
 from app.core.scope import Decision
 from app.settings import Settings
 from app.web.deps import gate_for
-from ingest.source import Policy
+from ingest.source import Corpus, Policy
 from vectorstore.store import Store
 
 LABEL = re.compile(r"【第（[一二三四五六七八九十]+）条】")
@@ -104,13 +104,14 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def eldercare(store: Store, policy: Policy, settings: Settings) -> Decision:
-    chat = Chat(Retriever(store, policy), policy, gate_for(settings, policy))
+    corpus = Corpus((policy,))
+    chat = Chat(Retriever(store, corpus), corpus, gate_for(settings, corpus))
     return chat.scope(understand("养老服务有什么新业态？"))
 
 
 def writer(policy: Policy, base_url: str, behaviour: str) -> Writer:
     model = chat_model(behaviour, base_url, None, timeout=1.0, temperature=0.2)
-    return Writer(model, Prompts.load(), Composer(policy))
+    return Writer(model, Prompts.load(), Composer(Corpus((policy,))))
 
 
 def test_good_answer_is_kept(

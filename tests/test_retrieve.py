@@ -9,14 +9,15 @@ from app.core.scope import Decision
 from app.settings import Settings
 from app.tools.evaluate import evaluate_retrieval, load_golden
 from app.web.deps import gate_for
-from ingest.source import Policy
+from ingest.source import Corpus, Policy
 from tests.conftest import GOLDEN
 from vectorstore.store import Store
 
 
 @pytest.fixture(scope="module")
 def chat(store: Store, policy: Policy, settings: Settings) -> Chat:
-    return Chat(Retriever(store, policy), policy, gate_for(settings, policy))
+    corpus = Corpus((policy,))
+    return Chat(Retriever(store, corpus), corpus, gate_for(settings, corpus))
 
 
 def decide(chat: Chat, question: str) -> Decision:

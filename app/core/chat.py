@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from app.core.context import PERSONA, Context, audiences_of, has_topic, read
-from app.core.extractive import Composer
+from app.core.extractive import Composer, key
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
 from app.core.retrieve import RankedMeasure, Retriever, tokens
 from app.core.scope import Decision, Gate, decide
 from app.core.turn import Done, Event, Reply, Turn
-from ingest.source import Policy
+from ingest.source import Corpus
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -75,13 +75,13 @@ def switches_topic(own: Decision) -> bool:
     return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
 
 
-def stated_persona(question: Question, policy: Policy) -> tuple[str, ...]:
+def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
     """The audiences of a message that only says who the person is ("我是开健身房的")."""
     if question.yes_no or re.search(
         r"[？?]|什么|怎么|哪|\b(what|how|which|any)\b", question.text, re.I
     ):
         return ()
-    return audiences_of(question.text, policy) if PERSONA.search(question.text) else ()
+    return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
 
 
 def is_keyword(question: Question) -> bool:
@@ -96,14 +96,14 @@ class Chat:
     def __init__(
         self,
         retriever: Retriever,
-        policy: Policy,
+        corpus: Corpus,
         gate: Gate,
         model: "BaseChatModel | None" = None,
     ) -> None:
         self.retriever = retriever
-        self.policy = policy
+        self.corpus = corpus
         self.gate = gate
-        self.composer = Composer(policy)
+        self.composer = Composer(corpus)
         # with a chat model: answers it writes, follow-ups it condenses
         self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
@@ -149,27 +149,27 @@ class Chat:
 
     def scope(self, question: Question) -> Decision:
         retrieval = self.retriever.retrieve(question)
-        return decide(question, retrieval, len(self.policy.document.measures), self.gate)
+        return decide(question, retrieval, self.corpus, self.gate)
 
     def decide(
         self, question: Question, history: list[Turn], persona: tuple[str, ...] | None = None
     ) -> Decision:
         """`persona`: the audiences the client says the person chose (() when they cleared
         it); None reads it from what they said about themselves."""
-        context = read(history, self.policy, understand)
+        context = read(history, self.corpus, understand)
         if persona is not None:
             context = dataclasses.replace(context, persona=persona)
         decision = self.decide_in(question, history, context)
-        said = stated_persona(question, self.policy)
+        said = stated_persona(question, self.corpus)
         return dataclasses.replace(decision, persona=said or context.persona)
 
     def decide_in(self, question: Question, history: list[Turn], context: Context) -> Decision:
         if question.social:
             return self.scope(question)
-        said = stated_persona(question, self.policy)
+        said = stated_persona(question, self.corpus)
         if said:  # "我是开健身房的", "I run a restaurant": the measures for them
             return self.for_persona(question, said)
-        named = audiences_of(question.text, self.policy) if question.listing else ()
+        named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
             listed = self.for_persona(question, named, gap=1.0)
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
@@ -211,11 +211,11 @@ class Chat:
         combined = self.nudged(self.scope(question.after(context.topic)), context)
         prior = list(context.cited)
         if points_back and prior:
-            ranked = sorted(combined.ranked, key=lambda m: (m.number != prior[0], -m.score))
+            ranked = sorted(combined.ranked, key=lambda m: (key(m) != prior[0], -m.score))
         else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
             ranked = sorted(
                 combined.ranked,
-                key=lambda m: -(m.score + (PRIOR_BONUS if m.number in prior else 0)),
+                key=lambda m: -(m.score + (PRIOR_BONUS if key(m) in prior else 0)),
             )
         in_scope = combined.in_scope or bool(prior)
         return dataclasses.replace(
@@ -236,7 +236,7 @@ class Chat:
         those within `gap` of the best."""
         searched = question.after(understand(said)) if said else question
         decision = self.scope(searched)
-        serving = [m for m in decision.ranked if m.number in self.serving(audiences)]
+        serving = [m for m in decision.ranked if key(m) in self.serving(audiences)]
         best = serving[0].score if serving else 0.0
         chosen = tuple(m for m in serving if best - m.score <= gap)[:PERSONA_LISTED]
         if not chosen:
@@ -251,23 +251,25 @@ class Chat:
             english=question.answer_in_english,
         )
 
-    def serving(self, audiences: tuple[str, ...]) -> set[int]:
-        return {
-            n for n, notes in self.policy.notes.items() if set(notes.audiences) & set(audiences)
-        }
+    def serving(self, audiences: tuple[str, ...]) -> set[tuple[str, int]]:
+        """The measures tagged for these audiences: a measure's own tags, else its document's."""
+        found = set()
+        for policy in self.corpus.documents:
+            for measure in policy.document.measures:
+                notes = policy.notes.get(measure.number)
+                tags = notes.audiences if notes else policy.audiences_served
+                if set(tags) & set(audiences):
+                    found.add((policy.doc_id, measure.number))
+        return found
 
     def nudged(self, decision: Decision, context: Context) -> Decision:
         """The measures serving the person's audience, a little higher."""
         if not context.persona or not decision.in_scope or decision.shape != "answer":
             return decision
-        serving = {
-            n
-            for n, notes in self.policy.notes.items()
-            if set(notes.audiences) & set(context.persona)
-        }
+        serving = self.serving(context.persona)
         ranked = sorted(
             decision.ranked,
-            key=lambda m: -(m.score + (PERSONA_BONUS if m.number in serving else 0)),
+            key=lambda m: -(m.score + (PERSONA_BONUS if key(m) in serving else 0)),
         )
         cite = tuple(ranked[: len(decision.cite) or 1])
         return dataclasses.replace(decision, ranked=tuple(ranked), cite=cite)
@@ -284,8 +286,8 @@ class Chat:
         if question.follow == "another":
             return self.another(question, context)
         topic = self.scope(context.topic)
-        by_number = {m.number: m for m in topic.ranked}
-        prior = [by_number[n] for n in context.cited if n in by_number]
+        by_key = {key(m): m for m in topic.ranked}
+        prior = [by_key[at] for at in context.cited if at in by_key]
         if not prior:
             return dataclasses.replace(
                 topic,
@@ -324,13 +326,13 @@ class Chat:
         best = base.ranked[0].score if base.ranked else 0.0
         # the topic was answered already: its scope is not in question, only what else holds it
         further = tuple(
-            m for m in base.ranked if m.number not in prior and best - m.score <= ANOTHER_GAP
+            m for m in base.ranked if key(m) not in prior and best - m.score <= ANOTHER_GAP
         )[:3]
         answered = dataclasses.replace(
             base, question=question, english=english, reason="follow_up", in_scope=True
         )
         if not further:
-            done = tuple(m for m in base.ranked if m.number in prior)
+            done = tuple(m for m in base.ranked if key(m) in prior)
             return dataclasses.replace(answered, shape="none_left", cite=done)
         return dataclasses.replace(answered, shape="another", cite=further)
 
@@ -341,12 +343,11 @@ class Chat:
         question = decision.question
         from app.core.context import audiences_of
 
-        audiences = set(audiences_of(question.text, self.policy)) if shape == "listing" else set()
+        audiences = set(audiences_of(question.text, self.corpus)) if shape == "listing" else set()
         best = decision.ranked[0].score
         chosen: list[RankedMeasure] = []
         for measure in decision.ranked:
-            notes = self.policy.notes.get(measure.number)
-            tagged = bool(notes and audiences & set(notes.audiences))
+            tagged = key(measure) in self.serving(tuple(audiences))
             if tagged or measure.lexical >= 0.5 or best - measure.score <= LIST_GAP:
                 chosen.append(measure)
         return dataclasses.replace(decision, cite=tuple(chosen[:LISTED]), shape=shape)

@@ -22,10 +22,15 @@ from app.core.question import (
 from app.core.retrieve import tokens
 from app.core.turn import Turn
 from ingest.numerals import chinese_to_int
-from ingest.source import Policy
+from ingest.source import Corpus
 
 POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
-CITED_LABEL = re.compile(r"第（([一二三四五六七八九十]+)）条|[Mm]easures? \((\d+)\)")
+# a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
+# title before it (《…》第12条) or after it (measure (12) of "…") when there are several
+CITED_LABEL = re.compile(
+    r"(?:《([^》]{2,80})》)?第[（(]?([零一二两三四五六七八九十百\d]+)[)）]?条"
+    r"|[Mm]easures? \((\d+)\)(?: of \"([^\"]{2,120})\")?"
+)
 # "我是开健身房的", "我们是旅行社", "I run a restaurant", "my mom is 80"
 PERSONA = re.compile(
     r"^(我|我们|咱们?|本人)(家|公司|单位|店)?(是|开|做|经营|搞|在|办|有)"
@@ -57,7 +62,7 @@ FOLLOW_WORDS = frozenset(
 @dataclass(frozen=True)
 class Context:
     topic: Question | None  # the last question with a topic of its own
-    cited: tuple[int, ...]  # the measures the last answer cited, in order
+    cited: tuple[tuple[str, int], ...]  # the measures the last answer cited, in order
     answered: str  # the last answer's text
     english: bool  # the last answer was in English
     persona: tuple[str, ...]  # audience ids the person said they belong to
@@ -74,22 +79,31 @@ def has_topic(question: Question) -> bool:
     return any(len(word) >= 2 and word not in FOLLOW_WORDS for word in tokens(rest))
 
 
-def cited_in(text: str, count: int) -> tuple[int, ...]:
-    found = [chinese_to_int(a or b) for a, b in CITED_LABEL.findall(text)]
-    return tuple(n for n in dict.fromkeys(found) if 1 <= n <= count)
+def cited_in(text: str, corpus: Corpus) -> tuple[tuple[str, int], ...]:
+    """The measures a text names, as (doc_id, number), in order of first mention."""
+    found = []
+    for title, numeral, number, title_en in CITED_LABEL.findall(text):
+        named = title or title_en
+        policy = next(
+            (p for p in corpus.documents if named and named in (p.title, p.title_en)),
+            corpus.default,
+        )
+        value = chinese_to_int(numeral or number)
+        if 1 <= value <= len(policy.document.measures):
+            found.append((policy.doc_id, value))
+    return tuple(dict.fromkeys(found))
 
 
-def audiences_of(text: str, policy: Policy) -> tuple[str, ...]:
+def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
     lowered = text.lower()
     return tuple(
         a.id
-        for a in policy.audiences
+        for a in corpus.audiences
         if any(re.search(rf"(?<![a-z]){re.escape(k)}(?![a-z])", lowered) for k in a.keywords)
     )
 
 
-def read(history: list[Turn], policy: Policy, understand: Callable[[str], Question]) -> Context:
-    count = len(policy.document.measures)
+def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Question]) -> Context:
     answered = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     topic = None
     persona: tuple[str, ...] = ()
@@ -101,8 +115,8 @@ def read(history: list[Turn], policy: Policy, understand: Callable[[str], Questi
         if question.social is None and has_topic(question):
             topic = question
         if PERSONA.search(question.text):
-            found = audiences_of(question.text, policy)
+            found = audiences_of(question.text, corpus)
             if found:
                 persona, persona_text = found, question.text
     english = bool(answered) and is_english(answered)
-    return Context(topic, cited_in(answered, count), answered, english, persona, persona_text)
+    return Context(topic, cited_in(answered, corpus), answered, english, persona, persona_text)

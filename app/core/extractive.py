@@ -18,7 +18,8 @@ from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
 from app.core.wording import wording
 from ingest.numerals import int_to_chinese
-from ingest.source import Policy
+from ingest.parse import Measure
+from ingest.source import Corpus, Policy
 
 # a third evidence sentence is quoted when it scores this close to the first
 QUOTE_GAP = 0.03
@@ -44,20 +45,37 @@ EXAMPLES_EN = (
 )
 
 
+Key = tuple[str, int]  # (doc_id, measure number)
+
+
 def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
     """The reviewed English rendering, cut into the sentences of the Chinese text."""
     text = policy.notes[number].text_en if number in policy.notes else ""
     return tuple(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())) if text else ()
 
 
+def key(measure: RankedMeasure) -> Key:
+    return (measure.doc_id, measure.number)
+
+
+def spoken_label(label: str) -> str:
+    """How a measure is named in a sentence: （六） → 第（六）条, 12. → 第12条, 第十二条 stays."""
+    if label.startswith("第"):
+        return label
+    return f"第{label.rstrip('.、')}条"
+
+
 class Composer:
     """The extractive answerer: everything it says is the document's own words in a frame."""
 
-    def __init__(self, policy: Policy) -> None:
-        self.policy = policy
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.policy = corpus.default  # facts about "the document" and refusals speak of it
         self.words = wording()
         self.english = {
-            m.number: english_sentences(policy, m.number) for m in policy.document.measures
+            (p.doc_id, m.number): english_sentences(p, m.number)
+            for p in corpus.documents
+            for m in p.document.measures
         }
 
     # --- the answering interface -------------------------------------------------------
@@ -96,18 +114,35 @@ class Composer:
     def say(self, english: bool, key: str, **values: object) -> str:
         return self.words.say(english, key, **values)
 
-    def label(self, number: int, english: bool) -> str:
-        return f"({number})" if english else self.policy.measure(number).label
+    def document(self, at: Key) -> Policy:
+        return self.corpus.document(at[0])
 
-    def title(self, number: int, english: bool) -> str:
-        if english and number in self.policy.notes:
-            return self.policy.notes[number].title_en
-        return self.policy.measure(number).title
+    def measure(self, at: Key) -> Measure:
+        return self.document(at).measure(at[1])
 
-    def sentences(self, number: int, english: bool, indexes: list[int]) -> str:
+    def label(self, at: Key, english: bool) -> str:
+        """The measure as a sentence names it; with its document's title when there are
+        several documents: 《…》第12条."""
+        named = f"({at[1]})" if english else spoken_label(self.measure(at).label)
+        if len(self.corpus) == 1:
+            return named
+        title = self.document(at).title_en if english else ""
+        return (
+            f'{named} of "{title or self.document(at).title}"'
+            if english
+            else (f"《{self.document(at).title}》{named}")
+        )
+
+    def title(self, at: Key, english: bool) -> str:
+        notes = self.document(at).notes.get(at[1])
+        if english and notes:
+            return notes.title_en
+        return self.measure(at).title
+
+    def sentences(self, at: Key, english: bool, indexes: list[int]) -> str:
         """The sentences, in order; an ellipsis where the text between is left out."""
-        chinese = self.policy.measure(number).sentences
-        rendered = self.english.get(number, ())
+        chinese = self.measure(at).sentences
+        rendered = self.english.get(at, ())
         english = english and len(rendered) == len(chinese)
         quoted = ""
         for position, index in enumerate(indexes):
@@ -120,7 +155,7 @@ class Composer:
     def evidence_indexes(self, measure: RankedMeasure, count: int = QUOTED) -> list[int]:
         """The sentences that matter most, in the document's order: the best two, and a
         third when it scores close to the best."""
-        starts = [s.start for s in self.policy.measure(measure.number).sentences]
+        starts = [s.start for s in self.measure(key(measure)).sentences]
         ranked = [e for e in measure.evidence if e.start in starts]
         if not ranked:
             return list(range(min(count, len(starts))))
@@ -128,27 +163,27 @@ class Composer:
         return sorted(starts.index(e.start) for e in chosen)
 
     def citation(self, measure: RankedMeasure, indexes: list[int] | None = None) -> Citation:
-        number = measure.number
-        parsed = self.policy.measure(number)
+        at = key(measure)
+        parsed = self.measure(at)
         if indexes is None:
             indexes = list(range(len(parsed.sentences)))
         return Citation(
-            measure=number,
+            measure=measure.number,
             label=parsed.label,
             title=parsed.title,
-            title_en=self.title(number, True),
+            title_en=self.title(at, True),
             section=parsed.section.heading if parsed.section else "",
-            quote=self.sentences(number, False, indexes),
-            doc_id=self.policy.doc_id,
-            doc_title=self.policy.title,
+            quote=self.sentences(at, False, indexes),
+            doc_id=at[0],
+            doc_title=self.document(at).title,
         )
 
-    def heading(self, english: bool, key: str, number: int, **values: object) -> str:
+    def heading(self, english: bool, template: str, at: Key, **values: object) -> str:
         return self.say(
             english,
-            key,
-            label=self.label(number, english),
-            title=self.title(number, english),
+            template,
+            label=self.label(at, english),
+            title=self.title(at, english),
             **values,
         )
 
@@ -158,25 +193,25 @@ class Composer:
         english, question = decision.english, decision.question
         cited = list(decision.cite) or list(decision.ranked[:1])
         first = cited[0]
-        lines = self.corrections(question, [m.number for m in cited], english)
+        lines = self.corrections(question, [key(m) for m in cited], english)
         opened = [a for a in ASPECT_ORDER if a in question.aspects][:2]
         lines += [self.say(english, f"open.{aspect}") for aspect in opened]
         if lines:
-            lead = self.heading(english, "open.related", first.number)
+            lead = self.heading(english, "open.related", key(first))
         elif question.yes_no:
-            lead = self.heading(english, "lead.yes", first.number)
+            lead = self.heading(english, "lead.yes", key(first))
         else:
-            lead = self.heading(english, "lead.topic", first.number)
+            lead = self.heading(english, "lead.topic", key(first))
         indexes = self.evidence_indexes(first)
         lines.append(
-            f"{lead}{' ' if english else ''}{self.sentences(first.number, english, indexes)}"
+            f"{lead}{' ' if english else ''}{self.sentences(key(first), english, indexes)}"
         )
         citations = [self.citation(first, indexes)]
         for other in cited[1:]:
             best = self.evidence_indexes(other, count=1)[:1]
-            also = self.heading(english, "more.also", other.number)
+            also = self.heading(english, "more.also", key(other))
             lines.append(
-                f"{also}{' ' if english else ''}{self.sentences(other.number, english, best)}"
+                f"{also}{' ' if english else ''}{self.sentences(key(other), english, best)}"
             )
             citations.append(self.citation(other, best))
         if decision.uncovered:
@@ -184,14 +219,15 @@ class Composer:
             lines.append(self.say(english, "more.uncovered", words=words))
         return self.finish(lines, citations, decision)
 
-    def corrections(self, question: Question, cited: list[int], english: bool) -> list[str]:
+    def corrections(self, question: Question, cited: list[Key], english: bool) -> list[str]:
         """What the question claims that the cited text does not hold: said, not repeated."""
-        if unsupported_claims(question.text, cited, self.policy):
+        text = "".join(self.measure(at).text for at in cited)
+        if unsupported_claims(question.text, text):
             return [self.say(english, "claim.number")]
         if question.confirming:
             claimed = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))
-            text = "".join(self.policy.measure(n).text for n in cited).lower()
-            english_text = " ".join(" ".join(self.english.get(n, ())) for n in cited).lower()
+            text = text.lower()
+            english_text = " ".join(" ".join(self.english.get(at, ())) for at in cited).lower()
             if any(w not in text and w not in english_text for w in claimed):
                 return [self.say(english, "claim.statement")]
         return []
@@ -199,11 +235,11 @@ class Composer:
     def whole(self, decision: Decision) -> Answer:
         english = decision.english
         measure = decision.cite[0] if decision.cite else decision.ranked[0]
-        indexes = list(range(len(self.policy.measure(measure.number).sentences)))
-        lines = self.corrections(decision.question, [measure.number], english)
-        lead = self.heading(english, "lead.named", measure.number)
+        indexes = list(range(len(self.measure(key(measure)).sentences)))
+        lines = self.corrections(decision.question, [key(measure)], english)
+        lead = self.heading(english, "lead.named", key(measure))
         lines.append(
-            f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+            f"{lead}{' ' if english else ''}{self.sentences(key(measure), english, indexes)}"
         )
         return self.finish(lines, [self.citation(measure, indexes)], decision)
 
@@ -211,38 +247,38 @@ class Composer:
         """The measure's sentences the last answer did not already give."""
         english = decision.english
         measure = decision.cite[0]
-        count = len(self.policy.measure(measure.number).sentences)
+        count = len(self.measure(key(measure)).sentences)
         shown = decision.previous_answer
         unseen = [
             i
             for i in range(count)
-            if self.sentences(measure.number, False, [i]) not in shown
-            and self.sentences(measure.number, True, [i]) not in shown
+            if self.sentences(key(measure), False, [i]) not in shown
+            and self.sentences(key(measure), True, [i]) not in shown
         ]
         if not unseen:
             lines = [self.say(english, "more.rest_of_measure")]
             indexes = list(range(count))
-            lead = self.heading(english, "lead.named", measure.number)
+            lead = self.heading(english, "lead.named", key(measure))
         else:
             indexes = unseen
-            lead = self.heading(english, "lead.more", measure.number)
+            lead = self.heading(english, "lead.more", key(measure))
         lines = [] if unseen else lines
         lines.append(
-            f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+            f"{lead}{' ' if english else ''}{self.sentences(key(measure), english, indexes)}"
         )
         return self.finish(lines, [self.citation(measure, indexes)], decision)
 
     def plainly(self, decision: Decision) -> Answer:
         english = decision.english
         measure = decision.cite[0] if decision.cite else decision.ranked[0]
-        notes = self.policy.notes.get(measure.number)
+        notes = self.document(key(measure)).notes.get(measure.number)
         summary = (notes.summary_en if english else notes.summary_zh) if notes else ""
         if not summary:
             return self.topical(decision)
         indexes = self.evidence_indexes(measure)
-        quote = self.sentences(measure.number, english, indexes)
+        quote = self.sentences(key(measure), english, indexes)
         lines = [
-            self.heading(english, "lead.plain", measure.number, summary=summary),
+            self.heading(english, "lead.plain", key(measure), summary=summary),
             f"{self.say(english, 'lead.plain_quote')}{' ' if english else ''}{quote}",
         ]
         return self.finish(lines, [self.citation(measure, indexes)], decision)
@@ -250,17 +286,17 @@ class Composer:
     def which(self, decision: Decision) -> Answer:
         english = decision.english
         separator = ", " if english else "、"
-        labels = separator.join(self.label(m.number, english) for m in decision.cite)
+        labels = separator.join(self.label(key(m), english) for m in decision.cite)
         if english:
-            labels = separator.join(f"measure {self.label(m.number, True)}" for m in decision.cite)
+            labels = separator.join(f"measure {self.label(key(m), True)}" for m in decision.cite)
             labels = labels.removeprefix("measure ")
         lines = [self.say(english, "lead.which", labels=labels)]
         citations = []
         for measure in decision.cite:
             indexes = self.evidence_indexes(measure, count=1)[:1]
-            lead = self.heading(english, "lead.topic", measure.number)
+            lead = self.heading(english, "lead.topic", key(measure))
             lines.append(
-                f"{lead}{' ' if english else ''}{self.sentences(measure.number, english, indexes)}"
+                f"{lead}{' ' if english else ''}{self.sentences(key(measure), english, indexes)}"
             )
             citations.append(self.citation(measure, indexes))
         return self.finish(lines, citations, decision)
@@ -268,7 +304,9 @@ class Composer:
     def listing(self, decision: Decision) -> Answer:
         """Several measures, a line each, in the document's order; cited by relevance."""
         english = decision.english
-        shown = sorted(decision.cite, key=lambda m: m.number)
+        shown = sorted(
+            decision.cite, key=lambda m: (m.doc_id != decision.cite[0].doc_id, m.doc_id, m.number)
+        )
         if decision.shape == "another":
             lines = [self.say(english, "more.another")]
         elif decision.shape == "persona":
@@ -278,24 +316,24 @@ class Composer:
             lines = [self.say(english, "listing.overview", keyword=keyword, count=len(shown))]
         else:
             lines = [self.say(english, "listing.lead", count=len(shown))]
-        lines += self.corrections(decision.question, [m.number for m in shown], english)
+        lines += self.corrections(decision.question, [key(m) for m in shown], english)
         lines += [
             self.say(english, f"open.{a}") for a in ASPECT_ORDER if a in decision.question.aspects
         ][:2]
-        citations = {}
+        citations: dict[Key, Citation] = {}
         for measure in shown:
             indexes = self.evidence_indexes(measure, count=1)[:1]
-            line = self.sentences(measure.number, english, indexes)
-            lines.append("- " + self.heading(english, "listing.item", measure.number, line=line))
-            citations[measure.number] = self.citation(measure, indexes)
+            line = self.sentences(key(measure), english, indexes)
+            lines.append("- " + self.heading(english, "listing.item", key(measure), line=line))
+            citations[key(measure)] = self.citation(measure, indexes)
         if len(shown) > 1:
             lines.append(self.say(english, "listing.pick_hint"))
-        return self.finish(lines, [citations[m.number] for m in decision.cite], decision)
+        return self.finish(lines, [citations[key(m)] for m in decision.cite], decision)
 
     def none_left(self, decision: Decision) -> Answer:
         english = decision.english
         separator = ", " if english else "、"
-        labels = separator.join(self.label(m.number, english) for m in decision.cite)
+        labels = separator.join(self.label(key(m), english) for m in decision.cite)
         return Answer(self.say(english, "more.none_left", labels=labels), (), True, ())
 
     def finish(self, lines: list[str], citations: list[Citation], decision: Decision) -> Answer:
@@ -309,13 +347,13 @@ class Composer:
         english = decision.english
         if not citations:
             return ()
-        first = citations[0].measure
+        first = (citations[0].doc_id, citations[0].measure)
         found = [
             self.heading(english, "suggest.more", first),
             self.heading(english, "suggest.plain", first),
         ]
-        cited = {c.measure for c in citations}
-        nearby = next((m.number for m in decision.ranked if m.number not in cited), None)
+        cited = {(c.doc_id, c.measure) for c in citations}
+        nearby = next((key(m) for m in decision.ranked if key(m) not in cited), None)
         if nearby is not None:
             found.append(self.heading(english, "suggest.measure", nearby))
         return tuple(found)
@@ -359,7 +397,7 @@ class Composer:
             if not inside:
                 continue
             separator = "; " if english else "、"
-            titles = separator.join(self.title(n, english) for n in inside)
+            titles = separator.join(self.title((policy.doc_id, n), english) for n in inside)
             heading = (
                 policy.sections_en[index]
                 if english and index < len(policy.sections_en)
@@ -370,8 +408,8 @@ class Composer:
                     english,
                     "summary.section",
                     heading=heading,
-                    first=self.label(inside[0], english),
-                    last=self.label(inside[-1], english),
+                    first=self.label((policy.doc_id, inside[0]), english),
+                    last=self.label((policy.doc_id, inside[-1]), english),
                     titles=titles,
                 )
             )

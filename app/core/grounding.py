@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from ingest.numerals import CN_NUMERAL, int_to_chinese, numeral_value
-from ingest.source import Policy
 
 LABEL = re.compile(r"【\s*第?\s*[（(]?\s*([一二三四五六七八九十百\d]+)\s*[)）]?\s*(?:条|项)?\s*】")
 FINANCIAL = "壹贰叁肆伍陆柒捌玖拾佰仟"
@@ -105,7 +104,8 @@ def claims(text: str) -> list[tuple[str, tuple[float, str] | None]]:
     return found
 
 
-def check(text: str, offered: set[int], policy: Policy) -> Checked:
+def check(text: str, offered: dict[int, str]) -> Checked:
+    """`offered`: the measures the writer was given, by number, with their text."""
     cited: list[int] = []
     removed = 0
 
@@ -121,13 +121,13 @@ def check(text: str, offered: set[int], policy: Policy) -> Checked:
 
     relabelled = LABEL.sub(relabel, text).strip()
     # labels are not claims: 【第（十二）条】 states no count
-    unsupported = unsupported_claims(LABEL.sub("", relabelled), cited, policy)
+    sources = "".join(offered[n] for n in cited)
+    unsupported = unsupported_claims(LABEL.sub("", relabelled), sources)
     return Checked(relabelled, tuple(cited), removed, unsupported)
 
 
-def unsupported_claims(text: str, measures: list[int], policy: Policy) -> tuple[str, ...]:
-    """The number claims in `text` that none of the measures states."""
-    sources = "".join(policy.measure(n).text for n in measures)
+def unsupported_claims(text: str, sources: str) -> tuple[str, ...]:
+    """The number claims in `text` that the `sources` (the cited measures' text) do not state."""
     stated = {key for _, key in claims(sources) if key is not None}
     return tuple(
         claim

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.core.extractive import Composer
+from app.core.extractive import Composer, key
 from app.core.grounding import check
 from app.core.retrieve import RankedMeasure
 from app.core.scope import Decision, select_measures
@@ -112,6 +112,9 @@ class Writer:
     def policy(self) -> Policy:
         return self.composer.policy
 
+    def text_of(self, measure: RankedMeasure) -> str:
+        return self.composer.measure(key(measure)).text
+
     def fallback(self, decision: Decision, reason: str) -> Reply:
         log.warning(json.dumps({"event": "llm_fallback", "reason": reason}))
         reply = self.composer.answer(decision)
@@ -127,9 +130,9 @@ class Writer:
         policy = self.policy
         context = "\n\n".join(
             self.prompts.measure.format(
-                label=policy.measure(m.number).label,
-                title=policy.measure(m.number).title,
-                text="".join(s.text for s in policy.measure(m.number).sentences),
+                label=self.composer.measure(key(m)).label,
+                title=self.composer.measure(key(m)).title,
+                text="".join(s.text for s in self.composer.measure(key(m)).sentences),
             )
             for m in offered
         )
@@ -175,7 +178,7 @@ class Writer:
     def judge(self, text: str | None, decision: Decision, offered: list[RankedMeasure]) -> Reply:
         if text is None or not text.strip() or len(text) > MAX_ANSWER_CHARS:
             return self.fallback(decision, "malformed_output")
-        checked = check(text, {m.number for m in offered}, self.policy)
+        checked = check(text, {m.number: self.text_of(m) for m in offered})
         if checked.removed:
             log.warning(json.dumps({"event": "labels_removed", "count": checked.removed}))
         if not checked.cited:

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from app.core.question import Question, understand
-from ingest.parse import Measure
-from ingest.source import Policy
+from ingest.source import Corpus
 from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
 # chunks looked at per question: enough that every measure in the running has its best
 # ones, and the nearest counter-examples are among them
-SEARCH_DEPTH = 160
+SEARCH_DEPTH = 320
 # words that say nothing about which measure: question scaffolding and the document's own topic
 STOPWORDS = frozenset(
     (
@@ -51,6 +50,7 @@ class Evidence:
 
 @dataclass(frozen=True)
 class RankedMeasure:
+    doc_id: str
     number: int
     score: float
     dense: float
@@ -63,7 +63,8 @@ class RankedMeasure:
 class Retrieval:
     question: Question
     ranked: tuple[RankedMeasure, ...]  # every measure, best first
-    outside: float = 0.0  # similarity of the nearest counter-example (a question not covered)
+    # per document: the similarity of its nearest counter-example (a question not covered)
+    outside: dict[str, float] = field(default_factory=dict)
     elapsed_ms: float = field(default=0.0, compare=False)
 
     @property
@@ -90,11 +91,20 @@ def tokens(text: str) -> set[str]:
     }
 
 
+Key = tuple[str, int]  # a measure across the corpus: (doc_id, number)
+
+
 class LexicalIndex:
-    def __init__(self, measures: tuple[Measure, ...], english: dict[int, str]) -> None:
+    def __init__(self, corpus: Corpus) -> None:
         # a measure's words are its Chinese text's and its English rendering's
-        self.texts = {m.number: f"{m.text} {english.get(m.number, '')}".lower() for m in measures}
-        self.vocab = {m.number: tokens(self.texts[m.number]) for m in measures}
+        self.texts: dict[Key, str] = {}
+        for policy in corpus.documents:
+            for m in policy.document.measures:
+                notes = policy.notes.get(m.number)
+                english = notes.text_en if notes else ""
+                self.texts[(policy.doc_id, m.number)] = f"{m.text} {english}".lower()
+        measures = self.texts
+        self.vocab = {key: tokens(text) for key, text in self.texts.items()}
         counts: dict[str, int] = {}
         for words in self.vocab.values():
             for word in words:
@@ -106,15 +116,15 @@ class LexicalIndex:
     def idf(self, word: str) -> float:
         return self._idf.get(word, self._unseen_idf)
 
-    def contains(self, number: int, word: str) -> bool:
-        return word in self.vocab[number] or (len(word) >= 2 and word in self.texts[number])
+    def contains(self, key: Key, word: str) -> bool:
+        return word in self.vocab[key] or (len(word) >= 2 and word in self.texts[key])
 
-    def coverage(self, words: set[str], number: int) -> float:
+    def coverage(self, words: set[str], key: Key) -> float:
         """Share of the words' IDF mass that the measure contains."""
         total = sum(self.idf(w) for w in words)
         if not total:
             return 0.0
-        return sum(self.idf(w) for w in words if self.contains(number, w)) / total
+        return sum(self.idf(w) for w in words if self.contains(key, w)) / total
 
     def sentence_overlap(self, words: set[str], sentence: str) -> float:
         total = sum(self.idf(w) for w in words)
@@ -123,68 +133,72 @@ class LexicalIndex:
 
 
 class Retriever:
-    def __init__(self, store: Store, policy: Policy, cache_size: int = 1024) -> None:
+    def __init__(self, store: Store, corpus: Corpus, cache_size: int = 1024) -> None:
         self.store = store
-        self.policy = policy
-        english = {number: notes.text_en for number, notes in policy.notes.items()}
-        self.lexical = LexicalIndex(policy.document.measures, english)
-        self._measure_count = len(policy.document.measures)
+        self.corpus = corpus
+        self.lexical = LexicalIndex(corpus)
+        self._keys = tuple(self.lexical.texts)
         # functools' cache is thread-safe: concurrent requests never corrupt it
         self._ranked = lru_cache(maxsize=cache_size)(self._rank)
 
     def warm_up(self) -> None:
         self.retrieve(understand("预热"))
 
-    def retrieve(self, question: Question) -> Retrieval:
+    def retrieve(self, question: Question, named: Key | None = None) -> Retrieval:
+        """`named`: the measure the question names, once its document is known."""
         started = time.perf_counter()
+        if named is None and question.measure_reference is not None and len(self.corpus) == 1:
+            named = (self.corpus.default.doc_id, question.measure_reference)
         # keyed by the collection too: a rebuilt store is never answered from the old one
         collection = self.store.snapshot().name
-        ranked, outside = self._ranked(question.text, question.measure_reference, collection)
+        ranked, outside = self._ranked(question.text, named, collection)
         return Retrieval(question, ranked, outside, (time.perf_counter() - started) * 1000)
 
     def _rank(
-        self, text: str, named: int | None, collection: str
-    ) -> tuple[tuple[RankedMeasure, ...], float]:
+        self, text: str, named: Key | None, collection: str
+    ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, limit=SEARCH_DEPTH)
         words = tokens(text)
 
-        dense: dict[int, float] = {}
-        sentences: dict[int, list[Evidence]] = {}
-        outside = 0.0
+        dense: dict[Key, float] = {}
+        sentences: dict[Key, list[Evidence]] = {}
+        outside: dict[str, float] = {}
         for hit in hits:
-            number = int(hit.metadata["measure_number"])
+            doc_id = str(hit.metadata["doc_id"])
             if hit.metadata["kind"] == "outside":
-                outside = max(outside, hit.similarity)
+                outside[doc_id] = max(outside.get(doc_id, 0.0), hit.similarity)
                 continue
-            if not number:
+            key = (doc_id, int(hit.metadata["measure_number"]))
+            if not key[1] or key not in self.lexical.texts:
                 continue  # introduction and closing: citable text, not a measure
-            dense[number] = max(dense.get(number, -1.0), hit.similarity)
+            dense[key] = max(dense.get(key, -1.0), hit.similarity)
             if hit.metadata["kind"] == "sentence":
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
-                sentence = self.policy.document.text[start:end]
+                sentence = self.corpus.document(doc_id).document.text[start:end]
                 score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(
                     words, sentence
                 )
-                sentences.setdefault(number, []).append(Evidence(sentence, start, end, score))
+                sentences.setdefault(key, []).append(Evidence(sentence, start, end, score))
 
         # a measure with no chunk this deep scored at most the deepest hit
         deepest = min((hit.similarity for hit in hits), default=0.0)
-        for number in range(1, self._measure_count + 1):
-            dense.setdefault(number, deepest)
+        for key in self._keys:
+            dense.setdefault(key, deepest)
 
         ranked = []
-        for number, dense_score in dense.items():
-            lexical = self.lexical.coverage(words, number)
-            evidence = sorted(sentences.get(number, []), key=lambda e: -e.score)
+        for key, dense_score in dense.items():
+            lexical = self.lexical.coverage(words, key)
+            evidence = sorted(sentences.get(key, []), key=lambda e: -e.score)
             ranked.append(
                 RankedMeasure(
-                    number=number,
+                    doc_id=key[0],
+                    number=key[1],
                     score=dense_score + LEXICAL_WEIGHT * lexical,
                     dense=dense_score,
                     lexical=lexical,
                     evidence=tuple(evidence),
-                    named=number == named,
+                    named=key == named,
                 )
             )
         ranked.sort(key=lambda m: (not m.named, -m.score))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from app.core.question import Question
 from app.core.retrieve import RankedMeasure, Retrieval
+from ingest.source import Corpus
 
 ENGLISH_ALLOWANCE = 0.05
 # a measure is cited beside the best one only when it scores this close to it
@@ -71,9 +72,24 @@ def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w for w in found if not any(w != o and w in o for o in found))
 
 
-def decide(question: Question, retrieval: Retrieval, measure_count: int, gate: Gate) -> Decision:
-    ranked = retrieval.ranked
-    support = (ranked[0].score if ranked else 0.0) + (ENGLISH_ALLOWANCE if question.english else 0)
+def decide(question: Question, retrieval: Retrieval, corpus: Corpus, gate: Gate) -> Decision:
+    """Current documents answer; a superseded one only when nothing current does, and then
+    its answer says so (`Decision.superseded`)."""
+    current = tuple(m for m in retrieval.ranked if corpus.document(m.doc_id).current)
+    decision = judge(question, retrieval, current, gate)
+    if decision.in_scope or len(current) == len(retrieval.ranked):
+        return decision
+    replaced = tuple(m for m in retrieval.ranked if not corpus.document(m.doc_id).current)
+    fallback = judge(question, retrieval, replaced, gate)
+    return fallback if fallback.in_scope else decision
+
+
+def judge(
+    question: Question, retrieval: Retrieval, ranked: tuple[RankedMeasure, ...], gate: Gate
+) -> Decision:
+    best = ranked[0] if ranked else None
+    support = (best.score if best else 0.0) + (ENGLISH_ALLOWANCE if question.english else 0)
+    against = retrieval.outside.get(best.doc_id, 0.0) if best else 0.0
     declined = Decision(
         question=question,
         in_scope=False,
@@ -83,22 +99,19 @@ def decide(question: Question, retrieval: Retrieval, measure_count: int, gate: G
         english=question.answer_in_english,
         uncovered=uncovered_words(question.text, gate.uncovered_words),
         support=support,
-        against=retrieval.outside,
+        against=against,
         retrieval=retrieval,
     )
-    named = question.measure_reference
-    if named is not None:
-        if not 1 <= named <= measure_count:
+    if question.measure_reference is not None:
+        if best is None or not best.named:
             return replace(declined, reason="no_such_measure")
-        return replace(
-            declined, in_scope=True, reason="named", cite=select_measures(ranked), shape="named"
-        )
+        return replace(declined, in_scope=True, reason="named", cite=(best,), shape="named")
     if question.social:
         return replace(declined, reason=question.social)
     if support < gate.floor:
         return replace(declined, reason="below_floor")
     # both similarities cross languages alike: the counter-examples are compared unadjusted
-    if (ranked[0].score if ranked else 0.0) - retrieval.outside < gate.margin:
+    if best is not None and best.score - against < gate.margin:
         return replace(declined, reason="outside")
     answered = replace(declined, in_scope=True, reason="evidence", shape="answer")
     return replace(answered, cite=select_measures(ranked))

@@ -18,9 +18,9 @@ def _store(settings: Settings, checked: bool = False):
     source = None
     if checked:
         from app.web.deps import source_of
-        from ingest.source import bundled_policy
+        from ingest.source import corpus_at
 
-        source = source_of(bundled_policy())
+        source = source_of(corpus_at(settings.corpus_dir))
     embedder = load_embedder(settings.embedder)
     return open_store(
         settings.store_dir, settings.chroma_url, embedder, settings.collection, source
@@ -29,10 +29,10 @@ def _store(settings: Settings, checked: bool = False):
 
 def ingest_command(settings: Settings) -> int:
     from ingest.run import ingest
-    from ingest.source import bundled_policy
+    from ingest.source import corpus_at
 
     where = settings.chroma_url or settings.store_dir
-    report = ingest(bundled_policy(), _store(settings))
+    report = ingest(corpus_at(settings.corpus_dir), _store(settings))
     if report.changed:
         print(
             f"built {report.collection} at {where}: {report.added} chunks added, "
@@ -49,10 +49,10 @@ def _chat(settings: Settings):
     from app.core.chat import Chat
     from app.core.retrieve import Retriever
     from app.web.deps import gate_for
-    from ingest.source import bundled_policy
+    from ingest.source import corpus_at
 
-    policy = bundled_policy()
-    return Chat(Retriever(_store(settings), policy), policy, gate_for(settings, policy))
+    corpus = corpus_at(settings.corpus_dir)
+    return Chat(Retriever(_store(settings), corpus), corpus, gate_for(settings, corpus))
 
 
 class ServiceError(Exception):

@@ -16,8 +16,8 @@ from app.core.scope import Gate
 from app.settings import Settings
 from app.web.errors import Unavailable
 from app.web.schemas import ErrorResponse
-from ingest.chunk import chunk_policy
-from ingest.source import Policy, bundled_policy
+from ingest.chunk import chunk_corpus
+from ingest.source import Corpus, Policy, corpus_at
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import StoreError, fingerprint, open_store
 
@@ -40,9 +40,10 @@ class Services:
 
     def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
-        self.policy: Policy = bundled_policy()
-        self.audiences = {a.id: a for a in self.policy.audiences}
-        self.source = source_of(self.policy)
+        self.corpus: Corpus = corpus_at(settings.corpus_dir)
+        self.policy: Policy = self.corpus.default  # what /v1/measures serves
+        self.audiences = {a.id: a for a in self.corpus.audiences}
+        self.source = source_of(self.corpus)
         self.embedder = load_embedder(settings.embedder)
         if model is None and settings.llm_model is not None:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -99,9 +100,9 @@ class Services:
                     store.snapshot()
                 except StoreError as error:
                     raise Unavailable(str(error)) from error
-                retriever = Retriever(store, self.policy)
+                retriever = Retriever(store, self.corpus)
                 self._chat = Chat(
-                    retriever, self.policy, gate_for(self.settings, self.policy), self.model
+                    retriever, self.corpus, gate_for(self.settings, self.corpus), self.model
                 )
             return self._chat
 
@@ -116,13 +117,17 @@ class Services:
             raise Unavailable(str(error)) from error
 
 
-def source_of(policy: Policy) -> str:
-    """The fingerprint of the chunks this policy makes: what the store must hold."""
-    return fingerprint(chunk.id for chunk in chunk_policy(policy))
+def source_of(corpus: Corpus) -> str:
+    """The fingerprint of the chunks this corpus makes: what the store must hold."""
+    return fingerprint(chunk.id for chunk in chunk_corpus(corpus))
 
 
-def gate_for(settings: Settings, policy: Policy) -> Gate:
-    return Gate(settings.relevance_floor, settings.scope_margin, policy.not_covered)
+def gate_for(settings: Settings, corpus: Corpus) -> Gate:
+    # a topic one document leaves open may be another's: only words no document holds
+    texts = " ".join(p.document.text for p in corpus.documents).lower()
+    words = {w for p in corpus.documents for w in p.not_covered if w not in texts}
+    ordered = tuple(w for p in corpus.documents for w in p.not_covered if w in words)
+    return Gate(settings.relevance_floor, settings.scope_margin, tuple(dict.fromkeys(ordered)))
 
 
 def get_services(request: Request) -> Services:
