@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.settings import Settings
 from app.web import catalog, chat, completions, ops
+from app.web.cors import Cors
 from app.web.deps import Services
 from app.web.errors import Unavailable, install_error_handlers
 from app.web.limits import Limits
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         try:  # warm the caches; a missing store is reported by /readyz, not a crash
             services.run(lambda chat: chat.retriever.warm_up())
         except Unavailable as error:
-            log.warning(json.dumps({"event": "store_not_ready", "reason": error.message}))
+            log.warning(json.dumps({"event": "store_not_ready", "reason": error.detail}))
         services.start()
         yield
         services.stop()
@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         version="0.1.0",
         summary="回答《关于进一步扩大上海服务消费的若干措施》的问题，并注明所依据的措施编号。",
         lifespan=lifespan,
+        # no redirect from /v1/measures/6/ to /v1/measures/6: its Location would be built
+        # from the Host header, which the client chooses
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     for module in (chat, completions, catalog, ops):
@@ -56,7 +59,7 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
     app.add_middleware(Limits, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", settings.client_id_header],
@@ -91,5 +94,7 @@ async def request_log(request: Request, call_next: Any) -> Response:
     }
     if hasattr(request.state, "message"):
         entry["message"] = request.state.message
+    if hasattr(request.state, "error_detail"):  # what the public error body leaves out
+        entry["error"] = request.state.error_detail
     log.info(json.dumps(entry, ensure_ascii=False))
     return response

@@ -48,6 +48,31 @@ def test_cors_allows_configured_origins_only(store_dir: Path) -> None:
     assert "access-control-allow-origin" not in refused.headers
 
 
+@pytest.mark.parametrize(
+    ("origin", "method", "failed"),
+    [
+        ("https://evil.example", "POST", "origin"),
+        ("https://policy.example.cn", "DELETE", "method"),
+    ],
+)
+def test_a_refused_preflight_gets_the_error_shape(
+    store_dir: Path, origin: str, method: str, failed: str
+) -> None:
+    settings = make_settings(store_dir, cors_origins=["https://policy.example.cn"])
+    with TestClient(create_app(settings)) as client:
+        refused = client.options(
+            "/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": method}
+        )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json() == {
+        "error": {
+            "code": "cors_rejected",
+            "message": f"cross-origin request refused: its {failed} is not allowed",
+        }
+    }
+
+
 @pytest.mark.parametrize("log_messages", [False, True])
 def test_the_users_text_is_logged_only_when_asked(
     store_dir: Path, caplog: pytest.LogCaptureFixture, log_messages: bool

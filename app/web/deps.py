@@ -18,7 +18,7 @@ from app.web.schemas import ErrorResponse
 from ingest.chunk import chunk_policy
 from ingest.source import Policy, bundled_policy
 from vectorstore.embeddings import load_embedder
-from vectorstore.store import StoreError, fingerprint, open_store
+from vectorstore.store import StoreError, StoreMismatch, StoreMissing, fingerprint, open_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -28,6 +28,24 @@ log = logging.getLogger("policybot.store")
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 429, 503)
 }
+# What a client is told. The store's URL and the driver's words stay in the log: a missing
+# or foreign store names the one fix, which leaks nothing; anything else is "retry".
+NOT_BUILT = "the policy store is not built yet: the operator must run `policybot ingest`"
+FOREIGN = (
+    "the policy store was built for another version of this service: "
+    "the operator must run `policybot ingest`"
+)
+DOWN = "the policy store is unavailable; retry shortly"
+
+
+def unavailable(error: StoreError) -> Unavailable:
+    if isinstance(error, StoreMissing):
+        message = NOT_BUILT
+    elif isinstance(error, StoreMismatch):
+        message = FOREIGN
+    else:
+        message = DOWN
+    return Unavailable(message, detail=str(error))
 
 
 class Services:
@@ -96,7 +114,7 @@ class Services:
                     )
                     store.snapshot()
                 except StoreError as error:
-                    raise Unavailable(str(error)) from error
+                    raise unavailable(error) from error
                 retriever = Retriever(store, self.policy)
                 self._chat = Chat(retriever, self.policy, self.settings.relevance_floor, self.model)
             return self._chat
@@ -109,7 +127,7 @@ class Services:
         except StoreError as error:
             with self._lock:
                 self._chat = None
-            raise Unavailable(str(error)) from error
+            raise unavailable(error) from error
 
 
 def get_services(request: Request) -> Services:
