@@ -3,6 +3,7 @@ the lifespan builds once (policy, embedder, store, chat). Nothing is loaded at i
 
 import json
 import logging
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -68,6 +69,14 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.get("/", include_in_schema=False)(page)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """What `policybot serve` hands uvicorn, so that each worker process builds its own app
+    (`uvicorn --factory app.api:app_from_environment` does the same): the settings from
+    the POLICYBOT_* environment, one JSON log line per request on stdout."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    return create_app(Settings())
 
 
 def page() -> FileResponse:

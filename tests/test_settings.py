@@ -23,7 +23,13 @@ def test_every_setting_is_in_the_readme_table(name: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"chroma_url": "localhost:8000"}, {"relevance_floor": 2}, {"max_message_chars": 0}],
+    [
+        {"chroma_url": "localhost:8000"},
+        {"relevance_floor": 2},
+        {"max_message_chars": 0},
+        {"trusted_proxies": "gateway.internal"},
+        {"trusted_proxies": "10.0.0.1/24"},  # host bits set: uvicorn would ignore it silently
+    ],
 )
 def test_nonsense_is_rejected(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
