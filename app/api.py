@@ -21,6 +21,7 @@ from app.web.cors import Cors
 from app.web.deps import Services
 from app.web.errors import Unavailable, install_error_handlers
 from app.web.limits import Limits
+from app.web.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -32,6 +33,7 @@ log = logging.getLogger("policybot.requests")
 def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = None) -> FastAPI:
     """`llm`, when given, is the chat model to write answers with, whatever the settings say."""
     settings = settings or Settings()
+    rate = RateLimiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         services.start()
         yield
         services.stop()
+        await rate.close()
 
     app = FastAPI(
         title="policybot",
@@ -57,7 +60,7 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
     install_error_handlers(app)
     for module in (chat, completions, catalog, ops):
         app.include_router(module.router)
-    app.add_middleware(Limits, settings=settings)
+    app.add_middleware(Limits, settings=settings, rate=rate)
     if settings.cors_origins:
         app.add_middleware(
             Cors,

@@ -6,15 +6,10 @@ import json
 import logging
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,10 +18,10 @@ from app.web.deps import DOWN, FOREIGN, NOT_BUILT
 from ingest.run import ingest
 from ingest.source import Policy
 from tests.conftest import GOLDEN, make_settings
+from tests.servers import CHROMA, ChromaServer, free_port
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import open_store
 
-CHROMA = Path(sys.executable).parent / "chroma"
 SENTINEL = "sk-sentinel-7f3a9c0d1e2b4a5f"
 
 
@@ -40,12 +35,6 @@ class OtherEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return [float((len(text) + i) % 7 + 1) for i in range(8)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def assert_unavailable(
@@ -122,43 +111,6 @@ def test_a_chroma_server_that_is_down_is_503_without_its_address(
     settings = make_settings(store_dir, chroma_url=url, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as client:
         assert_unavailable(client, caplog, DOWN, url, "Could not connect")
-
-
-class ChromaServer:
-    def __init__(self, path: Path) -> None:
-        self.path, self.port = path, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                str(CHROMA),
-                "run",
-                "--path",
-                str(self.path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the Chroma server did not start in 20 s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ def test_every_setting_is_in_the_readme_table(name: str) -> None:
         {"max_message_chars": 0},
         {"trusted_proxies": "gateway.internal"},
         {"trusted_proxies": "10.0.0.1/24"},  # host bits set: uvicorn would ignore it silently
+        {"redis_url": "localhost:6379"},
     ],
 )
 def test_nonsense_is_rejected(bad: dict[str, object]) -> None:
