@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser lint typecheck pytest ingest eval bench clean
+.PHONY: run test install install-dev browser servers lint typecheck pytest ingest eval bench clean
 
 $(BIN)/policybot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+# Debian's Redis for the replica tests (each starts its own on a free port; Chroma's
+# server comes with chromadb)
+servers:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+
 run: install
 	$(BIN)/policybot ingest
 	$(BIN)/policybot serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
@@ -38,7 +45,7 @@ typecheck:
 pytest:
 	$(BIN)/pytest
 
-test: install-dev browser lint typecheck pytest
+test: install-dev browser servers lint typecheck pytest
 
 ingest: install
 	$(BIN)/policybot ingest

@@ -73,7 +73,7 @@ class Services:
         self._chat: Chat | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._reachable = True
+        self._problem: str | None = None  # the event last logged
 
     def start(self) -> None:
         interval = self.settings.store_refresh_seconds
@@ -92,14 +92,16 @@ class Services:
                 if chat.retriever.store.refresh():
                     name = chat.retriever.store.snapshot().name
                     log.info(json.dumps({"event": "store_switched", "collection": name}))
-                reachable = True
+                problem = None
+            except StoreMismatch as error:  # another text or embedder: keep the one held
+                problem, reason = "store_refused", str(error)
             except StoreError as error:
-                reachable = False
-                if self._reachable:  # once an outage, not every few seconds
-                    log.warning(json.dumps({"event": "store_unreachable", "reason": str(error)}))
-            if reachable and not self._reachable:
+                problem, reason = "store_unreachable", str(error)
+            if problem is not None and problem != self._problem:  # once, not every few seconds
+                log.warning(json.dumps({"event": problem, "reason": reason, "serving": "held"}))
+            if problem is None and self._problem is not None:
                 log.info(json.dumps({"event": "store_reachable"}))
-            self._reachable = reachable
+            self._problem = problem
 
     def chat(self) -> Chat:
         with self._lock:

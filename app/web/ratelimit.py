@@ -154,12 +154,18 @@ class RateLimiter:
         self._pool = None
         if settings.redis_url is not None:
             import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
 
             url = settings.redis_url.get_secret_value()
             self._pool = redis.asyncio.ConnectionPool.from_url(
                 url,
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                # once more at once on a connection a restarted Redis has closed; a Redis
+                # that hangs is not waited for twice
+                retry=Retry(NoBackoff(), 1),
+                retry_on_error=[redis.ConnectionError],
             )
             storage = RedisStorage(
                 redis_storage_url(url),
