@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,11 @@ def serve_command(settings: Settings, host: str, port: int, workers: int = 1) ->
         return 2
     except StoreUnavailable as error:  # a server that comes back is picked up by requests
         print(f"policybot: starting without the store for now: {error}", file=sys.stderr)
+    if workers > 1:
+        # the embedder's C engine runs OpenMP threads, one per core unless told: N workers
+        # would run N × cores threads that spin against each other, so they share the cores
+        cores = os.cpu_count() or 1
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, cores // workers)))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     # each worker builds its own app from the same POLICYBOT_* settings; one JSON line per
     # request from the app's own log replaces uvicorn's access log
