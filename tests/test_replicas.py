@@ -5,6 +5,7 @@ addresses through X-Forwarded-For and the tests' windows never meet."""
 
 import dataclasses
 import json
+import logging
 import signal
 import socket
 import subprocess
@@ -18,10 +19,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from app.api import create_app
+from app.web.ratelimit import REDIS_TIMEOUT_SECONDS, RETRY_SHARED_SECONDS
 from ingest.run import ingest
 from ingest.source import Policy
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, make_settings
 from tests.servers import CHROMA, REDIS, ChromaServer, RedisServer, Replica, wait_until
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import open_store
@@ -309,5 +313,39 @@ def test_a_header_of_eight_megabytes_is_refused(deployment: Deployment) -> None:
     )
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q"]))
+def test_a_hung_redis_costs_one_request_a_second_its_timeout(
+    store_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    redis = RedisServer()
+    redis.start()
+    settings = make_settings(
+        store_dir, redis_url=redis.url, rate_limit_per_minute=600, rate_limit_burst=600
+    )
+    try:
+        with (
+            caplog.at_level(logging.INFO, "policybot.limits"),
+            TestClient(create_app(settings)) as c,
+        ):
+
+            def timed() -> float:
+                started = time.monotonic()
+                assert c.get("/v1/suggestions", headers={"X-Client-Id": "hung"}).status_code == 200
+                return time.monotonic() - started
+
+            timed()  # connected
+            assert redis.process is not None
+            redis.process.send_signal(signal.SIGSTOP)
+            try:
+                assert timed() >= REDIS_TIMEOUT_SECONDS  # waits for Redis once, then goes on
+                # the rest count here meanwhile: waiting, 20 would take 5 s
+                assert sum(timed() for _ in range(20)) < 20 * REDIS_TIMEOUT_SECONDS / 2
+                time.sleep(RETRY_SHARED_SECONDS)
+                assert timed() >= REDIS_TIMEOUT_SECONDS  # one request a second tries again
+            finally:
+                redis.process.send_signal(signal.SIGCONT)
+            time.sleep(RETRY_SHARED_SECONDS)
+            assert timed() < REDIS_TIMEOUT_SECONDS
+        names = [json.loads(r.getMessage())["event"] for r in caplog.records]
+        assert names == ["rate_limits_shared_unreachable", "rate_limits_shared_again"]
+    finally:
+        redis.stop()

@@ -17,8 +17,9 @@ never N plus a share of the previous window), the oldest entry says when a slot 
 
 Redis unreachable: fail open to this process's own windows, so answers keep flowing and
 each replica still holds every client to the limit by itself (N replicas: at most N times
-it). The outage is logged once, Redis is tried again every `RETRY_SHARED_SECONDS`, and
-the shared windows are used again, with one line, when it answers.
+it). The outage is logged once; one request a `RETRY_SHARED_SECONDS` tries Redis again
+(a Redis that hangs costs that request `REDIS_TIMEOUT_SECONDS`), and the shared windows
+are used again, with one line, when it answers.
 """
 
 import ipaddress
@@ -189,6 +190,8 @@ class RateLimiter:
         checks = [(item, ("client", client)) for item in self.client_items]
         checks += [(item, ("address", address_of(host))) for item in self.address_items]
         if self.shared is not None and time.monotonic() >= self._retry_shared_at:
+            if self._shared_down:  # this request tries Redis; the others count here meanwhile
+                self._retry_shared_at = time.monotonic() + RETRY_SHARED_SECONDS
             try:
                 wait = await self._count(self.shared, checks)
             except (StorageError, OSError, TimeoutError) as error:
