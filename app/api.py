@@ -79,6 +79,9 @@ def app_from_environment() -> FastAPI:
     (`uvicorn --factory app.api:app_from_environment` does the same): the settings from
     the POLICYBOT_* environment, one JSON log line per request on stdout."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    # the Chroma client's HTTP library logs every request at INFO: one line per store
+    # refresh, every few seconds, in every worker
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app(Settings())
 
 

@@ -198,7 +198,7 @@ class RateLimiter:
                 self._shared_failed(error)
             else:
                 if self._shared_down:
-                    self._shared_down = False
+                    self._shared_down, self._retry_shared_at = False, 0.0
                     log.info(json.dumps({"event": "rate_limits_shared_again"}))
                 return wait
         return await self._count(self.local, checks)
