@@ -75,6 +75,11 @@ def workers_of(replica: Replica) -> list[int]:
     return spawned or [pid]
 
 
+def helpers(replica: Replica, chroma: ChromaServer) -> list[int]:
+    processes = [p for p in (replica.process, chroma.process) if p is not None]
+    return [p.pid for p in processes if p.pid not in workers_of(replica)]
+
+
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -102,18 +107,16 @@ def rss_mib(pid: int) -> float:
 
 
 @contextmanager
-def metered(server_pids: Callable[[], list[int]]) -> Iterator[dict[str, float]]:
-    """CPU seconds of the server, of this load generator and of everything else meanwhile."""
+def metered(server: list[int], helpers: list[int]) -> Iterator[dict[str, float]]:
+    """CPU seconds of the serving processes, of their helpers (the supervisor, Chroma), of
+    this load generator, and of every other process on the machine meanwhile."""
     figures: dict[str, float] = {}
-    pids = server_pids()
-    server, own, busy = cpu_seconds(pids), own_cpu_seconds(), machine_busy_seconds()
+    before = cpu_seconds(server), cpu_seconds(helpers), own_cpu_seconds(), machine_busy_seconds()
     yield figures
-    figures["server_cpu_s"] = round(cpu_seconds(pids) - server, 2)
-    figures["load_generator_cpu_s"] = round(own_cpu_seconds() - own, 2)
-    elapsed_busy = machine_busy_seconds() - busy
-    figures["other_processes_cpu_s"] = round(
-        max(0.0, elapsed_busy - figures["server_cpu_s"] - figures["load_generator_cpu_s"]), 2
-    )
+    after = cpu_seconds(server), cpu_seconds(helpers), own_cpu_seconds(), machine_busy_seconds()
+    spent = [round(a - b, 2) for a, b in zip(after, before, strict=True)]
+    figures["server_cpu_s"], figures["helpers_cpu_s"], figures["load_generator_cpu_s"] = spent[:3]
+    figures["other_processes_cpu_s"] = round(max(0.0, spent[3] - sum(spent[:3])), 2)
 
 
 @contextmanager
@@ -140,7 +143,7 @@ def throughput(where: Path, chroma: ChromaServer, workers: int, requests: int) -
     with replica(where, f"throughput-{workers}", workers, chroma_url=chroma.url, **NO_LIMITS) as r:
         asyncio.run(drive(r.url, unique_questions(64, 0), 16, DEADLINE))  # warm every worker
         messages = unique_questions(requests, 64)
-        with metered(lambda: workers_of(r)) as cpu:
+        with metered(workers_of(r), helpers(r, chroma)) as cpu:
             figures = asyncio.run(drive(r.url, messages, 16, DEADLINE))
     done = figures["requests"]
     return {
@@ -151,6 +154,7 @@ def throughput(where: Path, chroma: ChromaServer, workers: int, requests: int) -
         "errors": figures["errors"],
         "server_cpu_ms_per_request": round(cpu["server_cpu_s"] * 1000 / done, 1),
         "load_generator_cpu_ms_per_request": round(cpu["load_generator_cpu_s"] * 1000 / done, 1),
+        "helpers_cpu_s": cpu["helpers_cpu_s"],
         "other_processes_cpu_s": cpu["other_processes_cpu_s"],
         "seconds": figures["seconds"],
     }
@@ -298,7 +302,7 @@ def recovery(chroma: ChromaServer, redis: RedisServer, replicas: list[Replica]) 
 def load_test(where: Path, chroma: ChromaServer, requests: int) -> dict:
     with replica(where, "load", 2, chroma_url=chroma.url, **NO_LIMITS) as r:
         asyncio.run(drive(r.url, workload(min(2000, requests // 5), seed=1), 32, DEADLINE))
-        with metered(lambda: workers_of(r)) as cpu:
+        with metered(workers_of(r), helpers(r, chroma)) as cpu:
             figures = asyncio.run(drive(r.url, workload(requests), 32, DEADLINE))
         assert r.process is not None
         figures["rss_per_worker_mib"] = [rss_mib(pid) for pid in workers_of(r)]
