@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser lint typecheck pytest miniprogram wheel-smoke lock ingest eval bench clean
+.PHONY: run test install install-dev browser servers lint typecheck pytest miniprogram wheel-smoke lock ingest eval bench clean
 
 $(BIN)/policybot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ browser:
 	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# Debian's Redis for the replica tests (each starts its own on a free port; Chroma's
+# server comes with chromadb)
+servers:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 run: install
 	$(BIN)/policybot ingest
@@ -55,7 +62,7 @@ lock: install-dev
 	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
 	  --output-file requirements.lock
 
-test: install-dev browser lint typecheck pytest miniprogram wheel-smoke
+test: install-dev browser servers lint typecheck pytest miniprogram wheel-smoke
 
 ingest: install
 	$(BIN)/policybot ingest

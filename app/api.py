@@ -3,23 +3,25 @@ the lifespan builds once (policy, embedder, store, chat). Nothing is loaded at i
 
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.settings import Settings
 from app.web import catalog, chat, completions, docs, ops
+from app.web.cors import Cors
 from app.web.deps import Services
 from app.web.errors import Unavailable, install_error_handlers
 from app.web.head import HeadAsGet
 from app.web.limits import Limits
 from app.web.openai_errors import OpenAIError, OpenAIErrors, openai_error_response
+from app.web.ratelimit import RateLimiter
 from app.web.requests import RequestLog
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ log = logging.getLogger("policybot.requests")
 def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = None) -> FastAPI:
     """`llm`, when given, is the chat model to write answers with, whatever the settings say."""
     settings = settings or Settings()
+    rate = RateLimiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,10 +43,11 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         try:  # warm the caches; a missing store is reported by /readyz, not a crash
             services.run(lambda chat: chat.retriever.warm_up())
         except Unavailable as error:
-            log.warning(json.dumps({"event": "store_not_ready", "reason": error.message}))
+            log.warning(json.dumps({"event": "store_not_ready", "reason": error.detail}))
         services.start()
         yield
         services.stop()
+        await rate.close()
 
     app = FastAPI(
         title="policybot",
@@ -52,18 +56,21 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
         lifespan=lifespan,
         docs_url=None,  # app/web/docs.py serves both pages with assets of our own
         redoc_url=None,
+        # no redirect from /v1/measures/6/ to /v1/measures/6: its Location would be built
+        # from the Host header, which the client chooses
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.add_exception_handler(OpenAIError, openai_error_response)
     for module in (chat, completions, catalog, ops, docs):
         app.include_router(module.router)
     app.add_middleware(HeadAsGet)
-    app.add_middleware(Limits, settings=settings)
+    app.add_middleware(Limits, settings=settings, rate=rate)
     # outside the limits, so their 413 and 429 reach OpenAI clients in OpenAI's shape too
     app.add_middleware(OpenAIErrors, routes=completions.router.routes)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", settings.client_id_header],
@@ -74,6 +81,17 @@ def create_app(settings: Settings | None = None, llm: "BaseChatModel | None" = N
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.get("/", include_in_schema=False)(page)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """What `policybot serve` hands uvicorn, so that each worker process builds its own app
+    (`uvicorn --factory app.api:app_from_environment` does the same): the settings from
+    the POLICYBOT_* environment, one JSON log line per request on stdout."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    # the Chroma client's HTTP library logs every request at INFO: one line per store
+    # refresh, every few seconds, in every worker
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return create_app(Settings())
 
 
 def page() -> FileResponse:

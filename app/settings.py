@@ -1,5 +1,6 @@
 """Every setting, read from POLICYBOT_* environment variables; each is in the README."""
 
+import ipaddress
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -28,7 +29,16 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     rate_limit_per_minute: int = Field(default=60, ge=0)  # 0 turns rate limiting off
     rate_limit_burst: int = Field(default=20, ge=1)
+    # all clients from one address together; unset: 4 × rate_limit_per_minute; 0: off
+    rate_limit_per_ip_per_minute: int | None = Field(default=None, ge=0)
+    # keep rate limits in Redis, shared by every replica; unset: in each process
+    redis_url: SecretStr | None = None
     client_id_header: str = "X-Client-Id"
+    # addresses whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips): IPs or
+    # networks, comma-separated; loopback by default, so only a gateway on this host
+    trusted_proxies: str = "127.0.0.1,::1"
+    # the largest request head (request line and headers) `policybot serve` reads
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
     log_messages: bool = False
 
     llm_model: str | None = None  # e.g. "deepseek-chat"; unset: extractive answers only
@@ -48,3 +58,25 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def redis_url_is_redis(cls, value: object) -> object:
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text in (None, ""):
+            return None
+        if not str(text).startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def proxies_are_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return ",".join(entries)

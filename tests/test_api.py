@@ -207,6 +207,17 @@ def test_unknown_routes_and_methods_use_the_error_shape(client: TestClient) -> N
     assert client.get("/v1/chat").json()["error"]["code"] == "method_not_allowed"
 
 
+@pytest.mark.parametrize("path", ["/v1/measures/6/", "/v1/suggestions/", "/healthz/"])
+def test_a_trailing_slash_is_404_with_no_redirect_built_from_the_host(
+    client: TestClient, path: str
+) -> None:
+    response = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert "location" not in response.headers
+    assert "evil.example" not in response.text
+
+
 def test_a_duration_in_a_question_is_no_claim(client: TestClient) -> None:
     body = ask(client, "想带爸妈来上海玩两天，有适合老人的旅游项目吗？")
     assert body["grounded"] and "原文里没有您提到的数字" not in body["answer"]

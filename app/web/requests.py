@@ -50,4 +50,6 @@ class RequestLog:
             }
             if "message" in state:
                 entry["message"] = state["message"]
+            if "error_detail" in state:  # what the public error body leaves out
+                entry["error"] = state["error_detail"]
             log.info(json.dumps(entry, ensure_ascii=False))
