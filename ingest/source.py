@@ -66,6 +66,7 @@ class Policy:
     status: str = "current"  # or "superseded"
     superseded_by: str | None = None  # what replaced it, as its title or doc_id
     audiences_served: tuple[str, ...] = ()  # audience ids the whole document serves
+    aliases: tuple[str, ...] = ()  # short names people call it by ("老年人权益保障条例")
 
     def measure(self, number: int) -> Measure:
         return self.document.measures[number - 1]
@@ -160,17 +161,22 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         status=meta.get("status", "current"),
         superseded_by=meta.get("superseded_by"),
         audiences_served=tuple(meta.get("audiences", ())),
+        aliases=tuple(meta.get("aliases", ())),
     )
 
 
 def load_corpus(folder: Path, default: str | None = None) -> Corpus:
     """Every document in a folder: each `*.json` that names a doc_id, with its text. The
-    default document comes first: `default` (a doc_id), else the first current one."""
-    documents = [
-        load_policy(path)
-        for path in sorted(folder.glob("*.json"))
-        if "doc_id" in json.loads(path.read_text(encoding="utf-8"))
-    ]
+    default document comes first: `default` (a doc_id), else the one whose metadata says
+    `"default": true`, else the first current one."""
+    metadata = {
+        path: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))
+    }
+    documents = [load_policy(path) for path, meta in metadata.items() if "doc_id" in meta]
+    default = default or next(
+        (meta["doc_id"] for meta in metadata.values() if meta.get("default") and "doc_id" in meta),
+        None,
+    )
     if not documents:
         raise ValueError(f"no documents in {folder}: each needs a <name>.json with a doc_id")
     ids = [d.doc_id for d in documents]

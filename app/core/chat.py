@@ -51,6 +51,8 @@ ANOTHER_GAP = 0.05
 LIST_GAP = 0.02
 LISTED = 6
 PERSONA_LISTED = 6
+# this many characters of a document's title in a question name that document
+DOC_NAME_RUN = 5
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
@@ -73,6 +75,33 @@ def switches_topic(own: Decision) -> bool:
         return False
     best, runner_up = own.ranked[0], own.ranked[1]
     return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
+
+
+def document_named(text: str, corpus: Corpus) -> str | None:
+    """The document a question names: by one of its short names, or by a long enough
+    piece of its title."""
+    if len(corpus) < 2:
+        return None
+    lowered = text.lower()
+    for policy in corpus.documents:
+        if any(alias.lower() in lowered for alias in policy.aliases):
+            return policy.doc_id
+    best, length = None, 0
+    for policy in corpus.documents:
+        shared = longest_common_run(text, policy.title.removeprefix("上海市"))
+        if shared >= DOC_NAME_RUN and shared > length:
+            best, length = policy.doc_id, shared
+    return best
+
+
+def longest_common_run(a: str, b: str) -> int:
+    longest = 0
+    for start in range(len(a)):
+        for end in range(start + longest + 1, len(a) + 1):
+            if a[start:end] not in b:
+                break
+            longest = end - start
+    return longest
 
 
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
@@ -147,9 +176,25 @@ class Chat:
 
     # --- deciding --------------------------------------------------------------------------
 
-    def scope(self, question: Question) -> Decision:
-        retrieval = self.retriever.retrieve(question)
+    def scope(self, question: Question, named: tuple[str, int] | None = None) -> Decision:
+        mentioned = document_named(question.text, self.corpus)
+        retrieval = self.retriever.retrieve(question, named, mentioned)
         return decide(question, retrieval, self.corpus, self.gate)
+
+    def named_in_corpus(self, question: Question, context: Context) -> Decision:
+        """ "第十二条" among several documents: the one the question names, else the one under
+        discussion, else the default one, with the others that have such a measure offered."""
+        number = question.measure_reference
+        assert number is not None
+        having = [p for p in self.corpus.documents if 1 <= number <= len(p.document.measures)]
+        mentioned = document_named(question.text, self.corpus)
+        discussed = context.cited[0][0] if context.cited else None
+        chosen = mentioned or discussed or self.corpus.default.doc_id
+        decision = self.scope(question, (chosen, number))
+        if mentioned or discussed or not decision.in_scope:
+            return decision
+        others = tuple(p.doc_id for p in having if p.doc_id != chosen)
+        return dataclasses.replace(decision, alternatives=others)
 
     def decide(
         self, question: Question, history: list[Turn], persona: tuple[str, ...] | None = None
@@ -166,6 +211,8 @@ class Chat:
     def decide_in(self, question: Question, history: list[Turn], context: Context) -> Decision:
         if question.social:
             return self.scope(question)
+        if question.measure_reference is not None and len(self.corpus) > 1:
+            return self.named_in_corpus(question, context)
         said = stated_persona(question, self.corpus)
         if said:  # "我是开健身房的", "I run a restaurant": the measures for them
             return self.for_persona(question, said)

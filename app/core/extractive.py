@@ -241,6 +241,14 @@ class Composer:
         lines.append(
             f"{lead}{' ' if english else ''}{self.sentences(key(measure), english, indexes)}"
         )
+        if decision.alternatives:
+            titles = [self.corpus.document(d).title for d in decision.alternatives]
+            others = (
+                ", ".join(f'"{t}"' for t in titles)
+                if english
+                else "、".join(f"《{t}》" for t in titles)
+            )
+            lines.append(self.say(english, "more.alternatives", documents=others))
         return self.finish(lines, [self.citation(measure, indexes)], decision)
 
     def rest(self, decision: Decision) -> Answer:
@@ -337,6 +345,15 @@ class Composer:
         return Answer(self.say(english, "more.none_left", labels=labels), (), True, ())
 
     def finish(self, lines: list[str], citations: list[Citation], decision: Decision) -> Answer:
+        replaced = [
+            self.corpus.document(d)
+            for d in dict.fromkeys(c.doc_id for c in citations)
+            if not self.corpus.document(d).current
+        ]
+        for policy in replaced:  # never cited as current: say what replaced it
+            title = policy.title_en or policy.title if decision.english else policy.title
+            by = policy.superseded_by or ("a newer version" if decision.english else "新版本")
+            lines.insert(0, self.say(decision.english, "more.superseded", title=title, by=by))
         return Answer(
             "\n".join(lines), tuple(citations), True, self.suggestions(decision, citations)
         )

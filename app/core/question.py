@@ -96,7 +96,7 @@ SUMMARY = re.compile(
     re.I,
 )
 LISTING = re.compile(
-    r"哪(几|些)(条|项|个措施|些措施|些政策)|(有|包括)哪些(措施|政策|条款|内容)"
+    r"哪(几|些)(条|项|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
     r"|\b(which|what) (measures|policies|items|articles)\b|\blist (the|all|every)",
@@ -124,7 +124,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "apply": re.compile(
-        r"(怎么|如何|怎样|去哪|在哪|到哪)[^，。？?]{0,4}(申请|办理|办|报名|申报|参加|加入|预约|登记|领)"
+        r"(怎么|如何|怎样|去哪|在哪|到哪)[^，。？?]{0,4}(申请|办理|报名|申报|参加|加入|预约|登记|领)"
         r"|找谁|找哪个部门|哪个部门|流程|手续|材料|报名|申报|咨询电话|电话|网址|入口|窗口"
         r"|how (do|can|could|should) (i|we) (apply|get|join|sign up|register)"
         r"|how to (apply|get|join)|where (do|can|could|should) (i|we)"

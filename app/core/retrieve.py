@@ -20,6 +20,7 @@ from ingest.source import Corpus
 from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
+DEFAULT_GAP = 0.02
 # chunks looked at per question: enough that every measure in the running has its best
 # ones, and the nearest counter-examples are among them
 SEARCH_DEPTH = 320
@@ -57,6 +58,7 @@ class RankedMeasure:
     lexical: float
     evidence: tuple[Evidence, ...]
     named: bool = False  # the question named this measure (第十二条)
+    own: float = 0.0  # the dense similarity of the measure's own text (no example questions)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Retrieval:
     ranked: tuple[RankedMeasure, ...]  # every measure, best first
     # per document: the similarity of its nearest counter-example (a question not covered)
     outside: dict[str, float] = field(default_factory=dict)
+    document: str | None = None  # the document the question names
     elapsed_ms: float = field(default=0.0, compare=False)
 
     @property
@@ -144,24 +147,29 @@ class Retriever:
     def warm_up(self) -> None:
         self.retrieve(understand("预热"))
 
-    def retrieve(self, question: Question, named: Key | None = None) -> Retrieval:
-        """`named`: the measure the question names, once its document is known."""
+    def retrieve(
+        self, question: Question, named: Key | None = None, document: str | None = None
+    ) -> Retrieval:
+        """`named`: the measure the question names, once its document is known; `document`:
+        the document it names, whose measures lead."""
         started = time.perf_counter()
         if named is None and question.measure_reference is not None and len(self.corpus) == 1:
             named = (self.corpus.default.doc_id, question.measure_reference)
         # keyed by the collection too: a rebuilt store is never answered from the old one
         collection = self.store.snapshot().name
-        ranked, outside = self._ranked(question.text, named, collection)
-        return Retrieval(question, ranked, outside, (time.perf_counter() - started) * 1000)
+        ranked, outside = self._ranked(question.text, named, document, collection)
+        elapsed = (time.perf_counter() - started) * 1000
+        return Retrieval(question, ranked, outside, document, elapsed)
 
     def _rank(
-        self, text: str, named: Key | None, collection: str
+        self, text: str, named: Key | None, document: str | None, collection: str
     ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, limit=SEARCH_DEPTH)
         words = tokens(text)
 
         dense: dict[Key, float] = {}
+        own: dict[Key, float] = {}
         sentences: dict[Key, list[Evidence]] = {}
         outside: dict[str, float] = {}
         for hit in hits:
@@ -173,6 +181,8 @@ class Retriever:
             if not key[1] or key not in self.lexical.texts:
                 continue  # introduction and closing: citable text, not a measure
             dense[key] = max(dense.get(key, -1.0), hit.similarity)
+            if hit.metadata["kind"] != "example":
+                own[key] = max(own.get(key, -1.0), hit.similarity)
             if hit.metadata["kind"] == "sentence":
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
                 sentence = self.corpus.document(doc_id).document.text[start:end]
@@ -199,7 +209,19 @@ class Retriever:
                     lexical=lexical,
                     evidence=tuple(evidence),
                     named=key == named,
+                    own=own.get(key, deepest) + LEXICAL_WEIGHT * lexical,
                 )
             )
-        ranked.sort(key=lambda m: (not m.named, -m.score))
+        if len(self.corpus) > 1:
+            # documents compare on their own text: only some carry example questions. The
+            # best document's measures lead, ranked by their full score
+            leader = max(ranked, key=lambda m: m.own)
+            default = self.corpus.default.doc_id
+            home = max((m.own for m in ranked if m.doc_id == default), default=0.0)
+            # the service's own document keeps a question it answers almost as well
+            best = default if leader.own - home <= DEFAULT_GAP else leader.doc_id
+            best = document or best
+            ranked.sort(key=lambda m: (not m.named, m.doc_id != best, -m.score))
+        else:
+            ranked.sort(key=lambda m: (not m.named, -m.score))
         return tuple(ranked), outside

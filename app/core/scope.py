@@ -25,6 +25,8 @@ from ingest.source import Corpus
 ENGLISH_ALLOWANCE = 0.05
 # a measure is cited beside the best one only when it scores this close to it
 CITE_GAP = 0.004
+# a current document is preferred to a superseded one that scores at most this much better
+SUPERSEDED_GAP = 0.03
 MAX_CITED = 3
 
 
@@ -53,6 +55,8 @@ class Decision:
     against: float = 0.0  # the nearest counter-example's similarity
     previous_answer: str = ""  # for "more": what the last answer already quoted
     persona: tuple[str, ...] = ()  # the audiences the person belongs to, as they said
+    # "第十二条" among several documents: the others that have such a measure
+    alternatives: tuple[str, ...] = ()
     retrieval: Retrieval | None = field(default=None, compare=False)
 
 
@@ -73,15 +77,19 @@ def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def decide(question: Question, retrieval: Retrieval, corpus: Corpus, gate: Gate) -> Decision:
-    """Current documents answer; a superseded one only when nothing current does, and then
-    its answer says so (`Decision.superseded`)."""
-    current = tuple(m for m in retrieval.ranked if corpus.document(m.doc_id).current)
-    decision = judge(question, retrieval, current, gate)
-    if decision.in_scope or len(current) == len(retrieval.ranked):
+    """A superseded document answers only when it matches clearly better than anything
+    current (by `SUPERSEDED_GAP`); its answer then says what replaced it."""
+    decision = judge(question, retrieval, retrieval.ranked, gate)
+    top = decision.ranked[0] if decision.ranked else None
+    if top is None or corpus.document(top.doc_id).current or retrieval.document:
         return decision
-    replaced = tuple(m for m in retrieval.ranked if not corpus.document(m.doc_id).current)
-    fallback = judge(question, retrieval, replaced, gate)
-    return fallback if fallback.in_scope else decision
+    current = tuple(m for m in retrieval.ranked if corpus.document(m.doc_id).current)
+    instead = judge(question, retrieval, current, gate)
+    if instead.in_scope and (
+        not decision.in_scope or top.score - current[0].score <= SUPERSEDED_GAP
+    ):
+        return instead
+    return decision
 
 
 def judge(

@@ -1,4 +1,4 @@
-"""The `policybot` command: ingest, serve, ask, eval."""
+"""The `policybot` command: ingest, serve, ask, eval, inspect."""
 
 import argparse
 import json
@@ -128,11 +128,21 @@ def main(argv: list[str] | None = None) -> int:
         help="score answers through the HTTP API, not the retrieval",
     )
     evaluate.add_argument("--url", help="score a running service at this base URL")
+    inspect = commands.add_parser(
+        "inspect", help="print what the parser makes of a policy text, as JSON, before ingesting"
+    )
+    inspect.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     settings = Settings()
 
     if args.command == "ingest":
         return ingest_command(settings)
+    if args.command == "inspect":
+        from ingest.inspect import inspect as inspect_text
+
+        found = inspect_text(args.file)
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return 1 if found.get("problems") else 0
     if args.command == "eval":
         return eval_command(settings, args.file, args.answers, args.url)
     if args.command == "serve":

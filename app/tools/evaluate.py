@@ -130,7 +130,11 @@ def evaluate_retrieval(
         decision = chat.scope(understand(question))
         tally.latencies_ms.append(decision.retrieval.elapsed_ms if decision.retrieval else 0.0)
         grounded = decision.in_scope or bool(decision.question.meta)
-        ranked = [m.number for m in decision.ranked] if decision.in_scope else []
+        ranked = (
+            [m.number if m.doc_id == item.get("doc", m.doc_id) else 0 for m in decision.ranked]
+            if decision.in_scope
+            else []
+        )
         miss = _score_ranking(tally, item, ranked, grounded)
         if miss:
             report(
@@ -157,7 +161,13 @@ def evaluate_answers(
                 {"role": "assistant", "content": reply.get("answer", "")},
             ]
         tally.latencies_ms.append((time.perf_counter() - started) * 1000 / len(turns))
-        cited = [c["measure"] for c in reply.get("citations", [])]
+        # in a corpus, a citation counts when it names the expected document too
+        cited = [
+            c["measure"]
+            if c.get("doc_id", item.get("doc")) == item.get("doc", c.get("doc_id"))
+            else 0
+            for c in reply.get("citations", [])
+        ]
         answer = reply.get("answer", "")
         misses = []
         if item.get("pattern") == "closing":

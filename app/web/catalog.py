@@ -13,6 +13,8 @@ from app.web.deps import ERRORS, ServicesDep
 from app.web.errors import NotFound
 from app.web.schemas import (
     AudienceOut,
+    DocumentList,
+    DocumentOut,
     EvidenceOut,
     MeasureDetail,
     MeasureList,
@@ -32,16 +34,34 @@ router = APIRouter()
 
 def measure_summary(policy: Policy, number: int) -> dict[str, Any]:
     measure = policy.measure(number)
-    notes = policy.notes[number]
+    notes = policy.notes.get(number)
     return {
         "measure": number,
         "label": measure.label,
         "title": measure.title,
-        "title_en": notes.title_en,
+        "title_en": notes.title_en if notes else "",
         "section": measure.section.heading if measure.section else "",
-        "audiences": list(notes.audiences),
-        "topics": list(notes.topics),
+        "audiences": list(notes.audiences if notes else policy.audiences_served),
+        "topics": list(notes.topics) if notes else [],
     }
+
+
+def measure_detail(policy: Policy, number: str) -> MeasureDetail:
+    """One measure in full; 404 unless `number` is 1..N in plain digits."""
+    count = len(policy.document.measures)
+    if not MEASURE_NUMBER.fullmatch(number) or int(number) > count:
+        raise NotFound(
+            f"there is no measure {number[:20]!r}: the document has measures 1 to {count}, "
+            "written in plain digits (/v1/measures/6)"
+        )
+    parsed = policy.measure(int(number))
+    return MeasureDetail(
+        **measure_summary(policy, parsed.number),
+        text=parsed.text,
+        sentences=[s.text for s in parsed.sentences],
+        doc_id=policy.doc_id,
+        doc_title=policy.title,
+    )
 
 
 @router.post("/v1/search", response_model=SearchResponse, responses=ERRORS, tags=["chat"])
@@ -49,13 +69,14 @@ def search(body: SearchRequest, request: Request, services: ServicesDep) -> Sear
     """Measures ranked by relevance with their evidence, for clients that draw their own UI."""
     query = check_message(body.query, [], services.settings, request)
     decision = services.run(lambda chat: chat.scope(understand(query)))
-    policy = services.policy
+    corpus = services.corpus
     hits = [
         SearchHit(
             measure=m.number,
-            label=policy.measure(m.number).label,
-            title=policy.measure(m.number).title,
-            section=measure_summary(policy, m.number)["section"],
+            label=corpus.document(m.doc_id).measure(m.number).label,
+            title=corpus.document(m.doc_id).measure(m.number).title,
+            section=measure_summary(corpus.document(m.doc_id), m.number)["section"],
+            doc_id=m.doc_id,
             score=round(m.score, 4),
             evidence=[
                 EvidenceOut(text=e.text, start=e.start, end=e.end, score=round(e.score, 4))
@@ -104,22 +125,73 @@ def measure(
     number: Annotated[str, Path(description="1 to 16, in plain digits", examples=["6"])],
     services: ServicesDep,
 ) -> MeasureDetail:
-    """One measure's full text."""
-    policy = services.policy
-    count = len(policy.document.measures)
-    if not MEASURE_NUMBER.fullmatch(number) or int(number) > count:
-        raise NotFound(
-            f"there is no measure {number[:20]!r}: the document has measures 1 to {count}, "
-            "written in plain digits (/v1/measures/6)"
-        )
-    parsed = policy.measure(int(number))
-    return MeasureDetail(
-        **measure_summary(policy, parsed.number),
-        text=parsed.text,
-        sentences=[s.text for s in parsed.sentences],
-        doc_id=policy.doc_id,
-        doc_title=policy.title,
+    """One measure of the default document in full."""
+    return measure_detail(services.policy, number)
+
+
+@router.get("/v1/documents", response_model=DocumentList, tags=["measures"])
+def documents(services: ServicesDep) -> DocumentList:
+    """The documents answers come from; the first is the default one /v1/measures serves."""
+    return DocumentList(
+        documents=[
+            DocumentOut(
+                doc_id=p.doc_id,
+                title=p.title,
+                title_en=p.title_en,
+                issuers=list(p.issuers),
+                date=p.issue_date_iso or None,
+                doc_number=p.doc_number,
+                url=p.url,
+                status="current" if p.current else "superseded",
+                superseded_by=p.superseded_by,
+                measures=len(p.document.measures),
+                sections=len(p.document.sections),
+            )
+            for p in services.corpus.documents
+        ]
     )
+
+
+@router.get(
+    "/v1/documents/{doc_id}/measures",
+    response_model=MeasureList,
+    responses=ERRORS,
+    tags=["measures"],
+)
+def document_measures(doc_id: str, services: ServicesDep) -> MeasureList:
+    """One document's measures for browsing."""
+    policy = document_or_404(services, doc_id)
+    return MeasureList(
+        measures=[
+            MeasureSummary(**measure_summary(policy, m.number)) for m in policy.document.measures
+        ],
+        audiences=[
+            AudienceOut(id=a.id, label=a.label, label_en=a.label_en)
+            for a in services.corpus.audiences
+        ],
+    )
+
+
+@router.get(
+    "/v1/documents/{doc_id}/measures/{number}",
+    response_model=MeasureDetail,
+    responses=ERRORS,
+    tags=["measures"],
+)
+def document_measure(
+    doc_id: str,
+    number: Annotated[str, Path(description="1 to N, in plain digits", examples=["6"])],
+    services: ServicesDep,
+) -> MeasureDetail:
+    """One measure of any document in full."""
+    return measure_detail(document_or_404(services, doc_id), number)
+
+
+def document_or_404(services: ServicesDep, doc_id: str) -> Policy:
+    if not services.corpus.has(doc_id):
+        known = [p.doc_id for p in services.corpus.documents]
+        raise NotFound(f"there is no document {doc_id[:80]!r}: use one of {known}")
+    return services.corpus.document(doc_id)
 
 
 @router.get("/v1/suggestions", response_model=Suggestions, tags=["chat"])

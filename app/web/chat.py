@@ -80,12 +80,12 @@ def sse(event: str, data: dict[str, Any]) -> str:
 
 
 def sse_events(
-    events: Iterator[Event], request_id: str, audiences: dict[str, Audience]
+    events: Iterator[Event], request_id: str, audiences: dict[str, Audience], default_doc: str
 ) -> Iterator[str]:
     try:
         for event in events:
             if isinstance(event, Sources):
-                citations = [CitationOut.of(c).model_dump() for c in event.citations]
+                citations = [CitationOut.of(c, default_doc).model_dump() for c in event.citations]
                 yield sse(
                     "citations",
                     {"citations": citations, "grounded": event.grounded, "request_id": request_id},
@@ -93,7 +93,7 @@ def sse_events(
             elif isinstance(event, Delta):
                 yield sse("delta", {"text": event.text})
             else:
-                done = ChatResponse.of(event.reply, request_id, audiences).model_dump()
+                done = ChatResponse.of(event.reply, request_id, audiences, default_doc).model_dump()
                 yield sse("done", {**done, "replaced": event.replaced})
     except Exception:  # the status line has gone out: the failure is reported in-band
         log.exception(json.dumps({"request_id": request_id, "event": "stream_failed"}))
@@ -112,7 +112,8 @@ def chat(body: ChatRequest, request: Request, services: ServicesDep) -> ChatResp
     reply = services.run(lambda chat: chat.reply(message, history, persona))
     request.state.cited = [c.measure for c in reply.answer.citations]
     request.state.mode = reply.mode
-    return ChatResponse.of(reply, request.state.request_id, services.audiences)
+    default_doc = services.policy.doc_id
+    return ChatResponse.of(reply, request.state.request_id, services.audiences, default_doc)
 
 
 @router.post(
@@ -129,7 +130,7 @@ def chat_stream(body: ChatRequest, request: Request, services: ServicesDep) -> S
     events = services.run(lambda chat: chat.stream(message, history, persona))
     request.state.mode = "stream"
     return StreamingResponse(
-        sse_events(events, request.state.request_id, services.audiences),
+        sse_events(events, request.state.request_id, services.audiences, services.policy.doc_id),
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )

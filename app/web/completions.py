@@ -144,7 +144,12 @@ def usage(prompt_tokens: int, budget: Budget) -> dict[str, int]:
 
 
 def completion(
-    reply: Reply, body: CompletionRequest, request_id: str, prompt_tokens: int, budget: Budget
+    reply: Reply,
+    body: CompletionRequest,
+    request_id: str,
+    prompt_tokens: int,
+    budget: Budget,
+    default_doc: str | None = None,
 ) -> dict[str, Any]:
     text = reply.answer.text + tail(reply.answer, reply.english)
     content = budget.take(text) + budget.finish()
@@ -161,7 +166,7 @@ def completion(
             }
         ],
         "usage": usage(prompt_tokens, budget),
-        "citations": [CitationOut.of(c).model_dump() for c in reply.answer.citations],
+        "citations": [CitationOut.of(c, default_doc).model_dump() for c in reply.answer.citations],
         "mode": reply.mode,
         "fallback_reason": reply.fallback_reason,
     }
@@ -171,8 +176,14 @@ class Chunks:
     """A streamed answer as `chat.completion.chunk` events."""
 
     def __init__(
-        self, body: CompletionRequest, request_id: str, prompt_tokens: int, budget: Budget
+        self,
+        body: CompletionRequest,
+        request_id: str,
+        prompt_tokens: int,
+        budget: Budget,
+        default_doc: str | None = None,
     ) -> None:
+        self.default_doc = default_doc
         self.model = body.model
         self.request_id = request_id
         self.include_usage = body.stream_options is not None and body.stream_options.include_usage
@@ -228,7 +239,10 @@ class Chunks:
             yield self.delta(
                 {},
                 self.budget.finish_reason,
-                citations=[CitationOut.of(c).model_dump() for c in result.answer.citations],
+                citations=[
+                    CitationOut.of(c, self.default_doc).model_dump()
+                    for c in result.answer.citations
+                ],
                 mode=result.mode,
                 fallback_reason=result.fallback_reason,
             )
@@ -276,9 +290,10 @@ def chat_completions(
         reply = services.run(lambda chat: chat.reply(message, history))
         request.state.cited = [c.measure for c in reply.answer.citations]
         request.state.mode = reply.mode
-        return JSONResponse(completion(reply, body, request_id, prompt_tokens, budget))
+        default_doc = services.policy.doc_id
+        return JSONResponse(completion(reply, body, request_id, prompt_tokens, budget, default_doc))
     events = services.run(lambda chat: chat.stream(message, history))
-    chunks = Chunks(body, request_id, prompt_tokens, budget)
+    chunks = Chunks(body, request_id, prompt_tokens, budget, services.policy.doc_id)
     return StreamingResponse(
         chunks.stream(events), media_type="text/event-stream", headers=SSE_HEADERS
     )

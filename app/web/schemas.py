@@ -44,7 +44,7 @@ class ChatRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    measure: int = Field(ge=1, le=16, examples=[6])
+    measure: int = Field(ge=1, examples=[6])
     label: str = Field(examples=["（六）"])
     title: str = Field(examples=["提升家政和银发服务消费品质"])
     title_en: str = Field(examples=["Better domestic and eldercare services"])
@@ -55,8 +55,12 @@ class CitationOut(BaseModel):
     url: str = Field(description="the whole measure", examples=["/v1/measures/6"])
 
     @classmethod
-    def of(cls, citation: Citation) -> "CitationOut":
-        return cls(**citation.__dict__, url=f"/v1/measures/{citation.measure}")
+    def of(cls, citation: Citation, default_doc: str | None = None) -> "CitationOut":
+        if default_doc in (None, citation.doc_id):
+            url = f"/v1/measures/{citation.measure}"
+        else:
+            url = f"/v1/documents/{citation.doc_id}/measures/{citation.measure}"
+        return cls(**citation.__dict__, url=url)
 
 
 class AudienceOut(BaseModel):
@@ -79,11 +83,15 @@ class ChatResponse(BaseModel):
 
     @classmethod
     def of(
-        cls, reply: Reply, request_id: str, audiences: dict[str, Audience] | None = None
+        cls,
+        reply: Reply,
+        request_id: str,
+        audiences: dict[str, Audience] | None = None,
+        default_doc: str | None = None,
     ) -> "ChatResponse":
         return cls(
             answer=reply.answer.text,
-            citations=[CitationOut.of(c) for c in reply.answer.citations],
+            citations=[CitationOut.of(c, default_doc) for c in reply.answer.citations],
             grounded=reply.answer.grounded,
             mode=reply.mode,
             suggestions=list(reply.answer.suggestions),
@@ -112,6 +120,7 @@ class EvidenceOut(BaseModel):
 
 
 class SearchHit(BaseModel):
+    doc_id: str
     measure: int
     label: str
     title: str
@@ -147,6 +156,24 @@ class MeasureDetail(MeasureSummary):
     sentences: list[str]
     doc_id: str
     doc_title: str
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    title_en: str
+    issuers: list[str]
+    date: str | None = Field(description="issued, as YYYY-MM-DD")
+    doc_number: str | None = Field(description="文号, e.g. 沪府办发〔2025〕23号")
+    url: str | None
+    status: Literal["current", "superseded"]
+    superseded_by: str | None
+    measures: int
+    sections: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
 
 
 class Suggestions(BaseModel):
