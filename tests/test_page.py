@@ -399,3 +399,13 @@ def test_the_persona_chip_speaks_english_too(english_page: Page) -> None:
     expect(chip).to_have_text(re.compile("You are: Restaurants and food businesses"))
     chip.get_by_role("button", name="Clear who you are").click()
     expect(chip).to_be_hidden()
+
+
+def test_errors_are_told_in_english_on_an_english_page(english_page: Page) -> None:
+    fail_chat(english_page, 429, "rate_limited", headers={"Retry-After": "12"})
+    ask(english_page, "Will museums open in the evening?", "Your question")
+    alert = english_page.get_by_role("alert")
+    expect(alert).to_contain_text("Too many questions at once. Try again in about 12 s.")
+    english_page.unroute("**/v1/chat**")
+    alert.get_by_role("button", name="Try again").click()
+    expect(english_page.locator(".cite", has_text="(1) Upgrading culture")).to_be_visible()
