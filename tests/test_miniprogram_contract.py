@@ -15,6 +15,7 @@ NAMED_AS = {
     "reply": "ChatResponse",  # POST /v1/chat, and the stream's `done` event
     "sources": "ChatResponse",  # the stream's `citations` event: a subset of the same names
     "citation": "CitationOut",
+    "audience": "AudienceOut",  # reply.persona's items
     "detail": "ErrorDetail",  # body.error
     "measure": "MeasureDetail",
     "listing": "Suggestions",
@@ -39,8 +40,9 @@ def schemas(client: TestClient) -> dict[str, Any]:
 
 def test_the_client_reads_the_fields_it_shows() -> None:
     fields = fields_read()
-    assert {"answer", "citations", "grounded", "suggestions"} <= fields["reply"]
+    assert {"answer", "citations", "grounded", "suggestions", "persona"} <= fields["reply"]
     assert {"measure", "label", "title", "quote"} <= fields["citation"]
+    assert {"label"} <= fields["audience"]
     assert {"code", "message"} <= fields["detail"]
     assert {"label", "title", "sentences"} <= fields["measure"]
     assert "error" in (MINIPROGRAM / "pages" / "chat" / "chat.js").read_text(encoding="utf-8")

@@ -1,15 +1,18 @@
 """The chat page in a real headless Chromium against the real app on a real uvicorn."""
 
 import json
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
 
 from app.api import create_app
 from app.settings import Settings
@@ -72,10 +75,11 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
+@contextmanager
+def opened(browser: Browser, base_url: str, locale: str) -> Iterator[Page]:
+    """The page in a browser whose preferred language is `locale`."""
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="zh-CN", base_url=base_url
+        viewport={"width": 360, "height": 740}, locale=locale, base_url=base_url
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -88,9 +92,42 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     assert problems == []
 
 
-def ask(page: Page, question: str) -> None:
-    page.get_by_label("您的问题").fill(question)
-    page.get_by_label("您的问题").press("Enter")
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    with opened(browser, base_url, "zh-CN") as page:
+        yield page
+
+
+@pytest.fixture
+def english_page(browser: Browser, base_url: str) -> Iterator[Page]:
+    with opened(browser, base_url, "en-US") as page:
+        yield page
+
+
+def ask(page: Page, question: str, label: str = "您的问题") -> None:
+    page.get_by_label(label).fill(question)
+    page.get_by_label(label).press("Enter")
+
+
+def chat_requests(page: Page) -> list[dict[str, Any]]:
+    """The bodies the page sends to /v1/chat/stream, as they are sent."""
+    bodies: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.url.endswith("/v1/chat/stream"):
+            bodies.append(request.post_data_json)
+
+    page.on("request", record)
+    return bodies
+
+
+def answered(page: Page, question: str, label: str = "您的问题") -> dict[str, Any]:
+    """Asks, and returns the stream's `done` event: what the service answered."""
+    with page.expect_response("**/v1/chat/stream") as response:
+        ask(page, question, label)
+    events = response.value.text().split("\n\n")
+    done = next(event for event in events if event.startswith("event: done\n"))
+    return dict(json.loads(done.split("data: ", 1)[1]))
 
 
 def fail_chat(page: Page, status: int, code: str, headers: dict[str, str] | None = None) -> None:
@@ -249,3 +286,126 @@ def test_without_a_stream_endpoint_the_page_asks_the_plain_one(page: Page) -> No
     ask(page, "我家老人需要护理")
     expect(page.locator(".cite", has_text="（六）提升家政和银发服务消费品质")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_an_english_browser_gets_the_page_and_its_answers_in_english(english_page: Page) -> None:
+    page = english_page
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Measures")).to_be_visible()
+    expect(page.get_by_role("button", name="I am…")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_have_attribute(
+        "placeholder", "Type your question"
+    )
+    expect(page.locator(".welcome-title")).to_have_text(re.compile(r"^Hello!"))
+    example = page.locator("#suggestions .chip").first
+    expect(example).to_have_text("Are there multilingual menus for foreign visitors?")
+
+    reply = answered(page, "Are there multilingual menus for foreign visitors?", "Your question")
+    chip = page.locator(".cite", has_text="(16) Making service consumption more convenient")
+    expect(chip).to_be_visible()
+    text = page.locator(".msg.bot .answer-text")
+    expect(text).to_have_text(reply["answer"])
+    assert "multilingual menus" in reply["answer"]
+    assert not re.search(r"[\u4e00-\u9fff]", reply["answer"])
+    chip.click()
+    expect(page.get_by_role("button", name="Read measure (16) in full")).to_be_visible()
+    expect(page.locator(".quote blockquote")).to_contain_text("多语种菜单")  # the original
+    page.screenshot(path=str(ARTIFACTS / "page-english.png"))
+
+    page.get_by_role("button", name="Measures").click()
+    expect(page.locator("#browse-list .measure")).to_have_count(16)
+    expect(page.locator("#browse-list .measure").first).to_have_text(
+        "(1)Upgrading culture and tourism services"
+    )
+
+
+def test_the_page_follows_the_language_the_person_writes_in(page: Page) -> None:
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    ask(page, "Will museums open in the evening?")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    expect(page.get_by_role("button", name="Measures")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_have_attribute(
+        "placeholder", "Type your question"
+    )
+    expect(page.locator(".cite", has_text="Upgrading culture and tourism services")).to_be_visible()
+    expect(page.locator("#suggestions .chip").first).to_have_text(
+        "Are there multilingual menus for foreign visitors?"
+    )
+    page.screenshot(path=str(ARTIFACTS / "page-switched-to-english.png"))
+
+    ask(page, "我家老人需要护理", "Your question")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("button", name="发送")).to_be_visible()
+    expect(page.get_by_role("button", name="全部措施")).to_be_visible()
+    expect(page.get_by_label("您的问题")).to_have_attribute("placeholder", "输入您的问题")
+    expect(page.locator(".cite", has_text="（六）提升家政和银发服务消费品质")).to_be_visible()
+    expect(page.locator("#suggestions .chip").first).not_to_contain_text("multilingual")
+    # an answer given in English keeps its English chip
+    expect(page.locator(".cite").first).to_have_text(re.compile("Upgrading culture"))
+
+
+def test_a_stated_persona_is_shown_and_clearing_it_sends_an_empty_persona(page: Page) -> None:
+    sent = chat_requests(page)
+    said = answered(page, "我们是开健身房的")
+    assert [audience["id"] for audience in said["persona"]] == ["sports_fans"]
+    chip = page.get_by_role("group", name="您的身份")
+    expect(chip).to_have_text(re.compile(r"^\s*我是：体育爱好者"))
+    page.screenshot(path=str(ARTIFACTS / "persona.png"))
+
+    clear = chip.get_by_role("button", name="清除身份")
+    clear.focus()
+    page.keyboard.press("Enter")
+    expect(chip).to_be_hidden()
+    expect(page.get_by_label("您的问题")).to_be_focused()
+    vague = answered(page, "有啥能用上的政策")
+    later = answered(page, "再说说体育方面的")
+    assert [body.get("persona") for body in sent] == [None, "", ""]
+    assert "persona" not in sent[0]
+    assert vague["persona"] == later["persona"] == []
+    expect(chip).to_be_hidden()
+
+
+def test_saying_who_one_is_again_after_clearing_sets_the_persona(page: Page) -> None:
+    sent = chat_requests(page)
+    ask(page, "我们是开健身房的")
+    page.get_by_role("button", name="清除身份").click()
+    said = answered(page, "我们是开餐厅的")
+    assert [audience["id"] for audience in said["persona"]] == ["catering"]
+    expect(page.get_by_role("group", name="您的身份")).to_have_text(re.compile("我是：餐饮企业"))
+    answered(page, "有啥能用上的政策")
+    assert "persona" not in sent[2]  # the history says who they are now
+    assert page.locator(".msg.bot").last.locator(".cite").first.inner_text().startswith("（五）")
+
+
+def test_picking_an_audience_sets_the_persona_of_the_chat(page: Page) -> None:
+    sent = chat_requests(page)
+    page.get_by_role("button", name="我是…").click()
+    page.get_by_role("button", name="老年人及家属").click()
+    page.get_by_role("button", name="问答").click()
+    expect(page.get_by_role("group", name="您的身份")).to_have_text(
+        re.compile("我是：老年人及家属")
+    )
+    reply = answered(page, "有哪些服务可以用？")
+    assert sent == [{"message": "有哪些服务可以用？", "history": [], "persona": "elderly"}]
+    assert [audience["id"] for audience in reply["persona"]] == ["elderly"]  # [] unless sent
+    expect(page.get_by_role("group", name="您的身份")).to_be_visible()
+
+
+def test_the_persona_chip_speaks_english_too(english_page: Page) -> None:
+    page = english_page
+    ask(page, "I run a restaurant", "Your question")
+    chip = page.get_by_role("group", name="Who you are")
+    expect(chip).to_have_text(re.compile("You are: Restaurants and food businesses"))
+    chip.get_by_role("button", name="Clear who you are").click()
+    expect(chip).to_be_hidden()
+
+
+def test_errors_are_told_in_english_on_an_english_page(english_page: Page) -> None:
+    fail_chat(english_page, 429, "rate_limited", headers={"Retry-After": "12"})
+    ask(english_page, "Will museums open in the evening?", "Your question")
+    alert = english_page.get_by_role("alert")
+    expect(alert).to_contain_text("Too many questions at once. Try again in about 12 s.")
+    english_page.unroute("**/v1/chat**")
+    alert.get_by_role("button", name="Try again").click()
+    expect(english_page.locator(".cite", has_text="(1) Upgrading culture")).to_be_visible()

@@ -5,10 +5,116 @@
   const HISTORY_TURNS = 10;
   const $ = (id) => document.getElementById(id);
   const history = [];
-  const measureCache = new Map();
+  const measureCache = new Map(); // responses of /v1/measures/…, by URL
   let busy = false;
   let turnCount = 0;
   let measureList = null;
+  let suggested = []; // /v1/suggestions, in Chinese
+
+  // ---- the page's words, in Chinese and English (the server's own words are not here)
+  const WORDS = {
+    zh: {
+      lang: "zh-CN",
+      title: "上海服务消费政策问答",
+      heading: "服务消费政策问答",
+      source: "依据《关于进一步扩大上海服务消费的若干措施》",
+      tabs: "功能",
+      tab_chat: "问答",
+      tab_browse: "全部措施",
+      tab_audience: "我是…",
+      welcome: "您好！想了解上海扩大服务消费的哪些措施？",
+      welcome_more: "我只根据这份文件（2025年12月25日印发）的16条措施回答，并注明出处。点一个问题试试：",
+      question: "您的问题",
+      placeholder: "输入您的问题",
+      send: "发送",
+      persona_group: "您的身份",
+      persona: (labels) => `我是：${labels.join("、")}`,
+      persona_clear: "清除身份",
+      browse_hint: "16条措施，按部分分组。点一条查看原文。",
+      audience_hint: "选择您的身份，看看哪些措施与您相关；之后的回答也会照顾到这个身份。",
+      audience_group: "身份",
+      audience_result: (label, count) => `与「${label}」相关的措施（${count}条）`,
+      close: "关闭",
+      searching: "正在查找相关措施…",
+      more: "您还可以问：",
+      read_whole: (label) => `查看第${label}条全文`,
+      loading: "正在加载…",
+      measure_failed: "没能打开这条措施",
+      from: (title) => `出自《${title}》`,
+      retry: "重试",
+      timeout: "等待太久没有回应，请检查网络后重试。",
+      network: "网络连接失败，请检查网络后重试。",
+      rate_limited: (seconds) => `提问太频繁了，请${seconds ? `约 ${seconds} 秒后` : "稍等片刻"}再试。`,
+      server: "服务暂时出了点问题，请稍后重试。",
+      invalid: "这个问题没能提交，请修改后再试。",
+      failed: "请求没有成功，请重试。",
+    },
+    en: {
+      lang: "en",
+      title: "Shanghai service consumption policy Q&A",
+      heading: "Shanghai policy Q&A",
+      source: "From Shanghai's 16 measures on service consumption (2025)",
+      tabs: "Sections",
+      tab_chat: "Ask",
+      tab_browse: "Measures",
+      tab_audience: "I am…",
+      welcome: "Hello! Which of Shanghai's measures on service consumption would you like to know about?",
+      welcome_more: "I answer only from the 16 measures of this document (issued 25 December 2025) and " +
+        "say which measure each answer rests on. Try a question:",
+      question: "Your question",
+      placeholder: "Type your question",
+      send: "Send",
+      persona_group: "Who you are",
+      persona: (labels) => `You are: ${labels.join(", ")}`,
+      persona_clear: "Clear who you are",
+      browse_hint: "The 16 measures, grouped by part. Pick one to read it.",
+      audience_hint: "Pick who you are to see the measures for you; answers will then keep it in mind.",
+      audience_group: "Who you are",
+      audience_result: (label, count) => `Measures for ${label} (${count})`,
+      close: "Close",
+      searching: "Looking for the measures…",
+      more: "You could also ask:",
+      read_whole: (label) => `Read measure ${label} in full`,
+      loading: "Loading…",
+      measure_failed: "Could not open this measure",
+      from: (title) => `From 《${title}》`,
+      retry: "Try again",
+      timeout: "No reply for too long. Check your connection and try again.",
+      network: "Could not connect. Check your connection and try again.",
+      rate_limited: (seconds) => `Too many questions at once. Try again ${seconds ? `in about ${seconds} s` : "in a moment"}.`,
+      server: "Something went wrong on our side. Please try again shortly.",
+      invalid: "This question could not be sent. Change it and try again.",
+      failed: "The request did not succeed. Please try again.",
+      // the welcome questions in English (/v1/suggestions has Chinese ones)
+      examples: [
+        "Are there multilingual menus for foreign visitors?",
+        "What eldercare services are there for older people?",
+        "I run a restaurant",
+      ],
+    },
+  };
+  const englishPreferred = () => {
+    for (const tag of navigator.languages || [navigator.language]) {
+      if (/^zh\b/i.test(tag)) return false;
+      if (/^en\b/i.test(tag)) return true;
+    }
+    return false;
+  };
+  let language = englishPreferred() ? "en" : "zh";
+  const t = (key, ...args) => {
+    const word = WORDS[language][key];
+    return typeof word === "function" ? word(...args) : word;
+  };
+
+  // The language a message is written in, by the service's own rule (core/question.py's
+  // is_english): English when Latin letters outnumber Chinese characters two to one; null
+  // when it has neither ("16"), which leaves the page as it is.
+  function writtenIn(text) {
+    const latin = (text.match(/[A-Za-z]/g) || []).length;
+    const chinese = (text.match(/[\u4e00-\u9fff]/g) || []).length;
+    if (latin > 2 * chinese) return "en";
+    return chinese ? "zh" : null;
+  }
 
   function el(tag, props = {}, ...children) {
     const node = document.createElement(tag);
@@ -75,17 +181,14 @@
   }
 
   function headline(error) {
-    if (error.kind === "timeout") return "等待太久没有回应，请检查网络后重试。";
-    if (error.kind === "network") return "网络连接失败，请检查网络后重试。";
+    if (error.kind === "timeout") return t("timeout");
+    if (error.kind === "network") return t("network");
     if (error.status === 429 || error.code === "rate_limited") {
-      const wait = /^\d+$/.test(error.retryAfter) ? `约 ${error.retryAfter} 秒后` : "稍等片刻";
-      return `提问太频繁了，请${wait}再试。`;
+      return t("rate_limited", /^\d+$/.test(error.retryAfter) ? error.retryAfter : "");
     }
-    if (error.status >= 500 || error.code === "internal_error") {
-      return "服务暂时出了点问题，请稍后重试。";
-    }
-    if (error.status === 422) return "这个问题没能提交，请修改后再试。";
-    return "请求没有成功，请重试。";
+    if (error.status >= 500 || error.code === "internal_error") return t("server");
+    if (error.status === 422) return t("invalid");
+    return t("failed");
   }
 
   function errorBox(error, retry) {
@@ -96,7 +199,7 @@
       box.remove();
       retry();
     };
-    box.append(el("button", { type: "button", class: "retry", onclick: again }, "重试"));
+    box.append(el("button", { type: "button", class: "retry", onclick: again }, t("retry")));
     return box;
   }
 
@@ -122,12 +225,12 @@
       const panel = el(
         "div",
         { class: "quote", id, hidden: "" },
-        el("blockquote", {}, citation.quote),
+        el("blockquote", { lang: "zh-CN" }, citation.quote), // the document's own words
         el("button", { type: "button", class: "link", onclick: () => openMeasure(citation.measure) },
-          `查看第${citation.label}条全文`),
+          t("read_whole", labelOf(citation))),
       );
       const chip = el("button", { type: "button", class: "cite", "aria-expanded": "false", "aria-controls": id },
-        `${citation.label}${citation.title}`);
+        headingOf(citation));
       chip.addEventListener("click", () => {
         const open = chip.getAttribute("aria-expanded") === "true";
         chip.setAttribute("aria-expanded", String(!open));
@@ -140,7 +243,7 @@
   }
 
   function answerBubble() {
-    const text = el("p", { class: "answer-text" }, "正在查找相关措施…");
+    const text = el("p", { class: "answer-text" }, t("searching"));
     const root = el("div", { class: "msg bot pending" }, text);
     log.append(root);
     scrollDown();
@@ -169,7 +272,7 @@
     if (!result.grounded) turn.root.classList.add("not-covered");
     if (result.suggestions.length) {
       // a declined question's answer already ends by offering these
-      if (result.grounded) turn.root.append(el("p", { class: "more" }, "您还可以问："));
+      if (result.grounded) turn.root.append(el("p", { class: "more" }, t("more")));
       turn.root.append(chips(result.suggestions));
     }
     scrollDown();
@@ -214,11 +317,13 @@
     }
   }
 
-  async function fetchAnswer(message, turn) {
+  async function fetchAnswer(message, turn, choice) {
+    const request = { message, history: history.slice(-HISTORY_TURNS) };
+    if (choice !== null) request.persona = choice;
     const options = {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ message, history: history.slice(-HISTORY_TURNS) }),
+      body: JSON.stringify(request),
     };
     const timer = deadline();
     try {
@@ -243,9 +348,12 @@
     $("send").disabled = true;
     log.setAttribute("aria-busy", "true");
     const turn = answerBubble();
+    const choice = chosen;
     try {
-      const result = await fetchAnswer(message, turn);
+      const result = await fetchAnswer(message, turn, choice);
       showResult(turn, result);
+      // a persona cleared or picked while the answer was on its way stays as the person set it
+      if (chosen === choice) personaReplied(result.persona || []);
       history.push({ role: "user", content: message }, { role: "assistant", content: result.answer });
     } catch (error) {
       turn.root.remove();
@@ -261,6 +369,7 @@
   function ask(text) {
     const message = text.trim();
     if (busy || !message) return;
+    setLanguage(writtenIn(message) || language);
     showView("chat");
     log.append(el("div", { class: "msg user" }, el("p", {}, message)));
     answer(message);
@@ -270,21 +379,22 @@
   const dialog = $("measure-dialog");
 
   async function openMeasure(number) {
-    $("measure-title").textContent = "正在加载…";
+    $("measure-title").textContent = t("loading");
     $("measure-section").textContent = "";
     $("measure-source").textContent = "";
     const body = $("measure-body");
     body.replaceChildren();
     if (!dialog.open) dialog.showModal();
     try {
-      if (!measureCache.has(number)) measureCache.set(number, await getJSON(`/v1/measures/${number}`));
-      const measure = measureCache.get(number);
-      $("measure-title").textContent = `${measure.label}${measure.title}`;
+      const url = `/v1/measures/${number}`;
+      if (!measureCache.has(url)) measureCache.set(url, await getJSON(url));
+      const measure = measureCache.get(url);
+      $("measure-title").textContent = headingOf(measure);
       $("measure-section").textContent = measure.section;
-      body.replaceChildren(...measure.sentences.map((sentence) => el("p", {}, sentence)));
-      $("measure-source").textContent = `出自《${measure.doc_title}》`;
+      body.replaceChildren(...measure.sentences.map((sentence) => el("p", { lang: "zh-CN" }, sentence)));
+      $("measure-source").textContent = t("from", measure.doc_title);
     } catch (error) {
-      $("measure-title").textContent = "没能打开这条措施";
+      $("measure-title").textContent = t("measure_failed");
       body.replaceChildren(errorBox(error, () => openMeasure(number)));
     }
   }
@@ -297,7 +407,7 @@
   function measureItems(measures) {
     return el("ul", { class: "measures" }, ...measures.map((measure) =>
       el("li", {}, el("button", { type: "button", class: "measure", onclick: () => openMeasure(measure.measure) },
-        el("span", { class: "label" }, measure.label), el("span", {}, measure.title)))));
+        el("span", { class: "label" }, labelOf(measure)), el("span", {}, titleOf(measure))))));
   }
 
   // ---- browsing and "我是…"
@@ -323,21 +433,67 @@
   function renderAudiences({ audiences }) {
     $("audiences").replaceChildren(...audiences.map((audience) =>
       el("button", { type: "button", class: "chip", "aria-pressed": "false", "data-id": audience.id,
-        onclick: (event) => pickAudience(audience, event.currentTarget) }, audience.label)));
+        onclick: () => pickAudience(audience) }, labelOf(audience))));
+    showPersona();
   }
 
-  async function pickAudience(audience, button) {
-    for (const other of $("audiences").children) other.setAttribute("aria-pressed", String(other === button));
+  function pickAudience(audience) {
+    setPersona([audience], audience.id);
+    listAudience(audience);
+  }
+
+  let listed = null; // the audience whose measures are listed
+  async function listAudience(audience) {
+    listed = audience;
     const result = $("audience-result");
-    result.replaceChildren(el("p", { class: "hint" }, "正在加载…"));
+    result.replaceChildren(el("p", { class: "hint" }, t("loading")));
     try {
-      const { measures } = await getJSON(`/v1/measures?audience=${encodeURIComponent(audience.id)}`);
-      result.replaceChildren(el("h2", { class: "sub" }, `与「${audience.label}」相关的措施（${measures.length}条）`),
+      const url = `/v1/measures?audience=${encodeURIComponent(audience.id)}`;
+      if (!measureCache.has(url)) measureCache.set(url, await getJSON(url));
+      const { measures } = measureCache.get(url);
+      if (listed !== audience) return; // another was picked meanwhile
+      result.replaceChildren(el("h2", { class: "sub" }, t("audience_result", labelOf(audience), measures.length)),
         measureItems(measures));
     } catch (error) {
-      result.replaceChildren(errorBox(error, () => pickAudience(audience, button)));
+      result.replaceChildren(errorBox(error, () => listAudience(audience)));
     }
   }
+
+  // ---- who the person is: the persona the service ranks answers for
+  // `chosen` is what the requests say: null lets the service read it from what the person
+  // said in the history; "" is cleared; an audience id is one picked under 我是….
+  let persona = [];
+  let chosen = null;
+
+  function setPersona(audiences, choice) {
+    persona = audiences;
+    chosen = choice;
+    showPersona();
+  }
+
+  function personaReplied(audiences) {
+    const ids = audiences.map((audience) => audience.id).join(" ");
+    if (audiences.length && ids !== chosen) {
+      setPersona(audiences, null); // they said who they are: from now on the history says it
+    } else if (audiences.length || !chosen) {
+      // a picked audience stays even when a reply names none (the document's own facts)
+      setPersona(audiences, chosen);
+    }
+  }
+
+  function showPersona() {
+    $("persona").hidden = persona.length === 0;
+    $("persona-text").textContent = persona.length ? t("persona", persona.map(labelOf)) : "";
+    const ids = new Set(persona.map((audience) => audience.id));
+    for (const button of $("audiences").querySelectorAll(".chip")) {
+      button.setAttribute("aria-pressed", String(ids.has(button.dataset.id)));
+    }
+  }
+
+  $("persona-clear").addEventListener("click", () => {
+    setPersona([], "");
+    $("question").focus(); // the button is gone; the person goes on typing
+  });
 
   // ---- views
   const loaded = new Set();
@@ -368,13 +524,45 @@
   async function loadSuggestions() {
     const target = $("suggestions");
     try {
-      const { suggestions } = await getJSON("/v1/suggestions");
-      target.replaceChildren(...chips(suggestions).children);
+      ({ suggestions: suggested } = await getJSON("/v1/suggestions"));
+      showSuggestions();
     } catch (error) {
       target.replaceChildren(errorBox(error, loadSuggestions));
     }
   }
 
+  function showSuggestions() {
+    const questions = t("examples") || suggested;
+    if (questions.length) $("suggestions").replaceChildren(...chips(questions).children);
+  }
+
+  // ---- the page in the person's language: what is on it already, and what comes next
+  // audiences have a label_en; measures and citations a number, written as English answers
+  // write it ("measure (16)"), and a title_en
+  const labelOf = (item) =>
+    language === "en" ? item.label_en || (item.measure ? `(${item.measure})` : item.label) : item.label;
+  const titleOf = (measure) => (language === "en" && measure.title_en) || measure.title;
+  const headingOf = (measure) => `${labelOf(measure)}${language === "en" ? " " : ""}${titleOf(measure)}`;
+
+  function setLanguage(next) {
+    if (next === language && document.documentElement.lang === t("lang")) return;
+    language = next;
+    document.documentElement.lang = t("lang");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+    }
+    for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    showSuggestions();
+    showPersona();
+    if (measureList && loaded.has("browse")) renderBrowse(measureList);
+    if (measureList && loaded.has("audience")) renderAudiences(measureList);
+    if (listed) listAudience(listed);
+  }
+
   loaded.add("chat");
+  setLanguage(language);
   loadSuggestions();
 })();

@@ -42,7 +42,8 @@ function errorReply(status, code, message, headers = {}) {
   return { status, headers: { "content-type": "application/json", ...headers }, body };
 }
 
-// What the service itself answers, asked directly: the page must show the same.
+// What the service itself answers, asked directly: the page must show the same. `message`
+// is the question, or the whole request body.
 function askService(path, message) {
   return new Promise((resolve, reject) => {
     const method = message === undefined ? "GET" : "POST";
@@ -54,7 +55,7 @@ function askService(path, message) {
     });
     request.on("timeout", () => request.destroy(new Error(`${path} timed out`)));
     request.on("error", reject);
-    if (message !== undefined) request.write(JSON.stringify({ message }));
+    if (message !== undefined) request.write(JSON.stringify(typeof message === "string" ? { message } : message));
     request.end();
   });
 }
@@ -315,4 +316,38 @@ test("with a login backend the app sends the wx.login code and keeps a good id i
   const sent = login.log.map((entry) => [entry.method, entry.data]);
   assert.deepEqual(sent, Array(3).fill(["POST", { code: "123456789" }]));
   assert.equal(launchApp().globalData.clientId, good, "the id was not kept");
+});
+
+test("a stated persona is shown, and its ✕ sends persona \"\" from then on", async () => {
+  const { page, bridge } = await open();
+  await send(page, bridge, "我们是开健身房的");
+  assert.equal(page.dom.querySelector(".main--persona-text").textContent, "我是：体育爱好者");
+
+  await tap(page, bridge, ".persona-clear");
+  assert.equal(page.dom.querySelector(".main--persona"), null);
+  await send(page, bridge, "有啥能用上的政策");
+  await send(page, bridge, "再说说体育方面的");
+
+  const sent = bridge.log.filter((entry) => pathOf(entry) === "/v1/chat/stream").map((entry) => entry.data);
+  assert.ok(!("persona" in sent[0]));
+  assert.deepEqual(sent.map((body) => body.persona), [undefined, "", ""]);
+  assert.equal(page.dom.querySelector(".main--persona"), null);
+  // the service answered the cleared requests for no one; without "" it reads the history
+  assert.deepEqual((await askService("/v1/chat", sent[1])).persona, []);
+  const { persona: unsaid, ...rest } = sent[1];
+  assert.equal(unsaid, "");
+  assert.deepEqual((await askService("/v1/chat", rest)).persona.map((audience) => audience.id), ["sports_fans"]);
+});
+
+test("saying who one is after clearing shows the new persona and lets the history speak", async () => {
+  const { page, bridge } = await open({ chunked: false });
+  await send(page, bridge, "我们是开健身房的");
+  await tap(page, bridge, ".persona-clear");
+  await send(page, bridge, "我们是开餐厅的");
+  assert.equal(page.dom.querySelector(".main--persona-text").textContent, "我是：餐饮企业");
+  await send(page, bridge, "有啥能用上的政策");
+
+  const sent = bridge.log.filter((entry) => pathOf(entry) === "/v1/chat").map((entry) => entry.data.persona);
+  assert.deepEqual(sent, [undefined, "", undefined]);
+  assert.match(shown(page)[5].citations[0], /^（五）/);
 });

@@ -7,17 +7,19 @@ const { createEventStream, decodeUtf8 } = require("../../utils/sse.js");
 // What the service sends (its OpenAPI schema has the full shapes) and what the page shows.
 /**
  * @typedef {{measure: number, label: string, title: string, quote: string}} Citation
- * @typedef {{answer: string, citations: Citation[], grounded: boolean, suggestions: string[]}} ChatReply
+ * @typedef {{id: string, label: string}} Audience
+ * @typedef {{answer: string, citations: Citation[], grounded: boolean, suggestions: string[],
+ *   persona: Audience[]}} ChatReply
  * @typedef {{error?: {code: string, message: string}}} ErrorBody
  * @typedef {{role: "user" | "assistant", content: string}} Turn
- * @typedef {{message: string, history: Turn[]}} ChatRequest
+ * @typedef {{message: string, history: Turn[], persona?: string}} ChatRequest
  * @typedef {Citation & {open: boolean}} CitationChip
  * @typedef {{id: number, role: "user", text: string}} UserMessage
  * @typedef {{id: number, role: "bot", text: string, pending: boolean, grounded: boolean,
  *   citations: CitationChip[], suggestions: string[], error: string, question: string}} BotMessage
  * @typedef {{heading: string, section: string, sentences: string[], error: string}} Sheet
  * @typedef {{messages: (UserMessage | BotMessage)[], input: string, busy: boolean,
- *   welcome: string[], lastId: string, sheet: Sheet | null}} ChatData
+ *   welcome: string[], lastId: string, sheet: Sheet | null, persona: string}} ChatData
  * @typedef {WechatMiniprogram.IAnyObject} AnyObject
  */
 /**
@@ -75,8 +77,12 @@ function citationChip(citation) {
 let nextId = 0;
 
 Page({
-  data: /** @type {ChatData} */ ({ messages: [], input: "", busy: false, welcome: [], lastId: "", sheet: null }),
+  data: /** @type {ChatData} */ ({ messages: [], input: "", busy: false, welcome: [], lastId: "",
+    sheet: null, persona: "" }),
   history: /** @type {Turn[]} */ ([]),
+  // What the requests say about who the person is: null lets the service read it from what
+  // they said in the history; "" is cleared (✕) until they say who they are again.
+  chosen: /** @type {string | null} */ (null),
 
   onLoad() {
     this.loadSuggestions();
@@ -132,6 +138,7 @@ Page({
     });
     /** @type {ChatRequest} */
     const body = { message, history: this.history.slice(-config.historyTurns) };
+    if (this.chosen !== null) body.persona = this.chosen;
     if (wx.canIUse("request.object.enableChunked")) this.streamAnswer(index, body);
     else this.plainAnswer(index, body);
   },
@@ -160,7 +167,7 @@ Page({
         text += JSON.parse(event.data).text;
         this.setData({ [`messages[${index}].text`]: text, [`messages[${index}].pending`]: false });
       } else if (event.event === "done") {
-        settle(() => this.finish(index, body.message, JSON.parse(event.data)));
+        settle(() => this.finish(index, body, JSON.parse(event.data)));
       } else if (event.event === "error") {
         settle(() => this.fail(index, 500, JSON.parse(event.data)));
       }
@@ -203,7 +210,7 @@ Page({
       timeout: config.timeoutMs,
       success: (res) => {
         const parsed = parseBody(res.data);
-        if (res.statusCode === 200 && parsed) this.finish(index, body.message, parsed);
+        if (res.statusCode === 200 && parsed) this.finish(index, body, parsed);
         else this.fail(index, res.statusCode, parsed);
       },
       fail: () => this.fail(index, 0, null),
@@ -212,11 +219,14 @@ Page({
 
   /**
    * @param {number} index
-   * @param {string} message
+   * @param {ChatRequest} body
    * @param {ChatReply} reply
    */
-  finish(index, message, reply) {
-    this.history.push({ role: "user", content: message }, { role: "assistant", content: reply.answer });
+  finish(index, body, reply) {
+    this.history.push({ role: "user", content: body.message }, { role: "assistant", content: reply.answer });
+    // a persona cleared while the answer was on its way stays cleared
+    const sent = body.persona === undefined ? null : body.persona;
+    if (sent === this.chosen) this.showPersona(reply.persona || []);
     this.setData({
       [`messages[${index}].text`]: reply.answer,
       [`messages[${index}].pending`]: false,
@@ -225,6 +235,17 @@ Page({
       [`messages[${index}].suggestions`]: reply.suggestions,
       busy: false,
     });
+  },
+
+  /** @param {Audience[]} persona the audiences the answer was ranked for */
+  showPersona(persona) {
+    if (persona.length) this.chosen = null; // they said who they are: the history says it now
+    this.setData({ persona: persona.map((audience) => audience.label).join("、") });
+  },
+
+  onClearPersona() {
+    this.chosen = "";
+    this.setData({ persona: "" });
   },
 
   /**
