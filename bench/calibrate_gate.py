@@ -1,7 +1,12 @@
-"""The relevance gate's false-refusal and false-accept rates, and how they move with the
-score floor, on the calibration set and the golden sets. Prints, never asserts.
+"""The scope decision's false-refusal and false-accept rates on every labelled set, and how
+they move with the floor and the margin (app/core/scope.py). Prints, never asserts.
 
     .venv/bin/python bench/calibrate_gate.py
+
+A question is in scope when its best measure reaches the floor and leads the nearest
+counter-example of its document by the margin. Sets: tests/golden/{calibration,
+gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when present; the
+held-out set is not read here.
 """
 
 import json
@@ -14,53 +19,81 @@ sys.path.insert(0, str(ROOT))
 from app.core.chat import Chat  # noqa: E402
 from app.core.question import understand  # noqa: E402
 from app.core.retrieve import Retriever  # noqa: E402
+from app.core.scope import Gate, decide  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.web.deps import gate_for  # noqa: E402
-from ingest.source import Corpus, bundled_policy  # noqa: E402
+from ingest.source import corpus_at  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
 from vectorstore.store import open_store  # noqa: E402
 
-GOLDEN = ROOT / "tests" / "golden"
+SETS = [
+    ROOT / "tests" / "golden" / f"{name}.jsonl"
+    for name in ("calibration", "gate_calibration", "own", "public")
+]
+SETS.append(ROOT.parent / "shared" / "golden" / "traps.jsonl")
 
 
-def labelled(name: str) -> list[tuple[str, bool]]:
-    items = [json.loads(line) for line in (GOLDEN / name).read_text("utf-8").splitlines()]
+def labelled(path: Path) -> list[tuple[str, bool]]:
     found = []
-    for item in items:
+    for line in path.read_text("utf-8").splitlines():
+        item = json.loads(line)
+        if "turns" in item or item.get("kind") in ("meta", "summary") or "pattern" in item:
+            continue
         if "in_scope" in item:
-            found.append((item["question"], item["in_scope"]))
-        elif "question" in item and item.get("kind") != "meta":
-            found.append((item["question"], bool(item.get("expect"))))
+            found.append((item["question"], bool(item["in_scope"])))
+        else:
+            covered = item.get("kind") != "out_of_scope" and bool(item.get("expect"))
+            found.append((item["question"], covered))
     return found
-
-
-def rates(chat: Chat, questions: list[tuple[str, bool]], floor: float) -> dict:
-    chat.relevance_floor = floor
-    in_scope = [q for q, covered in questions if covered]
-    out_scope = [q for q, covered in questions if not covered]
-    refused = sum(not chat.scope(understand(q)).in_scope for q in in_scope)
-    accepted = sum(chat.scope(understand(q)).in_scope for q in out_scope)
-    return {
-        "in_scope": len(in_scope),
-        "out_of_scope": len(out_scope),
-        "false_refusal": round(refused / max(len(in_scope), 1), 4),
-        "false_accept": round(accepted / max(len(out_scope), 1), 4),
-    }
 
 
 def main() -> None:
     settings = Settings(_env_file=None)
+    corpus = corpus_at(settings.corpus_dir)
     store = open_store(settings.store_dir, settings.chroma_url, load_embedder(settings.embedder))
-    policy = bundled_policy()
-    corpus = Corpus((policy,))
-    chat = Chat(Retriever(store, corpus), corpus, gate_for(settings, corpus))
-    sets = {
-        name: labelled(name) for name in ("gate_calibration.jsonl", "own.jsonl", "public.jsonl")
+    gate = gate_for(settings, corpus)
+    chat = Chat(Retriever(store, corpus), corpus, gate)
+    sets = {path.stem: labelled(path) for path in SETS if path.exists()}
+    # one retrieval per question; the decision is cheap to remake for every floor and margin
+    retrievals = {
+        name: [(chat.retriever.retrieve(understand(q)), covered) for q, covered in questions]
+        for name, questions in sets.items()
     }
-    default = settings.relevance_floor
-    for floor in (default - 0.01, default - 0.005, default, default + 0.005, default + 0.01):
-        row = {name: rates(chat, questions, floor) for name, questions in sets.items()}
-        print(json.dumps({"floor": round(floor, 3), "default": floor == default, **row}))
+    floors = [gate.floor + step for step in (-0.01, 0.0, 0.01)]
+    margins = [gate.margin + step for step in (-0.008, -0.004, 0.0, 0.004, 0.008)]
+    for floor in floors:
+        for margin in margins:
+            trial = Gate(floor, margin, gate.uncovered_words)
+            row: dict[str, object] = {"floor": round(floor, 3), "margin": round(margin, 3)}
+            row["default"] = (floor, margin) == (gate.floor, gate.margin)
+            pooled = [0, 0, 0, 0]
+            for name, items in retrievals.items():
+                refused = accepted = inside = outside = 0
+                for retrieval, covered in items:
+                    decision = decide(retrieval.question, retrieval, corpus, trial)
+                    if covered:
+                        inside += 1
+                        refused += not decision.in_scope
+                    else:
+                        outside += 1
+                        accepted += decision.in_scope
+                row[name] = {
+                    "false_refusal": round(refused / max(inside, 1), 4),
+                    "false_accept": round(accepted / max(outside, 1), 4),
+                    "in": inside,
+                    "out": outside,
+                }
+                pooled = [
+                    pooled[0] + refused,
+                    pooled[1] + inside,
+                    pooled[2] + accepted,
+                    pooled[3] + outside,
+                ]
+            row["pooled"] = {
+                "false_refusal": round(pooled[0] / max(pooled[1], 1), 4),
+                "false_accept": round(pooled[2] / max(pooled[3], 1), 4),
+            }
+            print(json.dumps(row, ensure_ascii=False))
 
 
 if __name__ == "__main__":
