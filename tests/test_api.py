@@ -221,3 +221,24 @@ def test_a_trailing_slash_is_404_with_no_redirect_built_from_the_host(
 def test_a_duration_in_a_question_is_no_claim(client: TestClient) -> None:
     body = ask(client, "想带爸妈来上海玩两天，有适合老人的旅游项目吗？")
     assert body["grounded"] and "原文里没有您提到的数字" not in body["answer"]
+
+
+def test_a_mixed_question_answers_the_covered_part_and_names_the_rest(client: TestClient) -> None:
+    body = ask(client, "我们想拿原创IP和商场做联名活动，另外发明专利申请费能减免吗？")
+    assert body["grounded"] is True and body["citations"][0]["measure"] == 12
+    assert "文件没有专门提到专利" in body["answer"]
+
+
+def test_an_english_question_that_mentions_chinese_is_answered_in_english(
+    client: TestClient,
+) -> None:
+    body = ask(
+        client, "The menus are all in Chinese. Will restaurants offer menus in other languages?"
+    )
+    assert body["citations"][0]["measure"] == 16
+    assert not re.search(r"[\u4e00-\u9fff]", body["answer"])
+
+
+def test_a_listing_that_says_how_many_is_still_a_listing(client: TestClient) -> None:
+    body = ask(client, "跟老年人有关的措施一共有哪几条？")
+    assert {3, 6} <= {c["measure"] for c in body["citations"]}

@@ -134,3 +134,21 @@ def test_suggestions_follow_the_answer_and_are_answered(client: TestClient) -> N
     for suggestion in first["suggestions"]:
         (reply,) = talk(client, suggestion)
         assert reply["grounded"] is True and reply["citations"], suggestion
+
+
+def test_plain_words_asked_another_way(client: TestClient) -> None:
+    _, plain = talk(client, "票根联动消费是怎么回事", "能讲得简单点吗")
+    assert cited(plain) == [14]
+    assert "用大白话说" in plain["answer"]
+
+
+def test_a_short_follow_up_without_evidence_of_its_own_leans_on_the_topic(
+    client: TestClient,
+) -> None:
+    _, follow = talk(client, "市民夜校是怎么回事", "上班族也能去吗")
+    assert cited(follow)[0] == 3
+
+
+def test_thanks_with_a_particle_is_a_closing(client: TestClient) -> None:
+    _, reply = talk(client, "博物馆晚上开放吗", "好的谢啦")
+    assert reply["citations"] == [] and reply["grounded"] is True

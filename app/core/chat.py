@@ -61,6 +61,8 @@ DOCUMENT_GAP = 0.03
 PER_DOCUMENT = 3
 # this many characters of a document's title in a question name that document
 DOC_NAME_RUN = 5
+# where a mixed question turns from one part to another
+MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
@@ -237,7 +239,7 @@ class Chat:
             standalone = self.writer.condense(question.text, history)
             if standalone is not None:
                 question = dataclasses.replace(understand(standalone), language=question.language)
-        decision = self.in_context(question, context)
+        decision = self.covered_part(self.in_context(question, context))
         if decision.in_scope and decision.shape == "answer":
             if question.listing:
                 return self.listed(decision, "listing")
@@ -256,7 +258,10 @@ class Chat:
         if context.topic is None or question.measure_reference is not None:
             return own
         short = len(tokens(question.text)) <= 1  # "企业呢"
-        if not (vague or short or FOLLOW_UP.search(question.text)):
+        # a message the document does not answer alone, for want of evidence rather than
+        # for being about something it leaves open, may lean on the topic: "年轻人也能去吗"
+        leaning = not own.in_scope and not own.uncovered and own.against <= own.support
+        if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
             return own
         leaves_open = own.uncovered or own.against > own.support
         if not own.in_scope and leaves_open and not vague:
@@ -317,6 +322,24 @@ class Chat:
                 if set(tags) & set(audiences):
                     found.add((policy.doc_id, measure.number))
         return found
+
+    def covered_part(self, decision: Decision) -> Decision:
+        """A mixed question ("想做智能化改造，另外员工社保能不能减免？") that fails as a whole
+        for its uncovered part: the part the document covers is answered, and the answer
+        names the rest as left open."""
+        if decision.in_scope or not decision.uncovered:
+            return decision
+        question = decision.question
+        parts = [p.strip(" ，,、") for p in MIXED.split(question.text)]
+        kept = [p for p in parts if p and not any(w in p.lower() for w in decision.uncovered)]
+        if not kept or len(kept) == len([p for p in parts if p]):
+            return decision
+        covered = self.scope(
+            dataclasses.replace(understand("，".join(kept)), language=question.language)
+        )
+        if not covered.in_scope:
+            return decision
+        return dataclasses.replace(covered, uncovered=decision.uncovered, english=decision.english)
 
     def nudged(self, decision: Decision, context: Context) -> Decision:
         """The measures serving the person's audience, a little higher."""

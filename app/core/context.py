@@ -49,7 +49,7 @@ FOLLOW_WORDS = frozenset(
         "白话 通俗 简单 简单点 意思 啥 啥意思 什么 什么意思 人话 听不懂 看不懂 英文 英语 中文 "
         "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
-        "措施 东西 方面 一下 要求 支持 规定 "
+        "措施 东西 方面 一下 要求 支持 规定 解释 利好 做法 编号 条款 "
         "help helpful useful benefit benefits relevant apply applies "
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "

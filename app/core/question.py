@@ -82,7 +82,7 @@ GREETING = re.compile(
     re.I,
 )
 CLOSING = re.compile(
-    r"^((好的|好|嗯|行|ok|okay|明白了?|了解了?|知道了|懂了|清楚了|收到|谢谢(你|您)?|多谢|感谢|"
+    r"^((好的|好|嗯|行|ok|okay|明白了?|了解了?|知道了|懂了|清楚了|收到|谢谢(你|您)?|谢(啦|了|咯)|多谢|感谢|"
     r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
@@ -151,7 +151,7 @@ CONFIRMING = re.compile(
 )
 # follow-ups about the answer just given, not about a topic of their own
 WHICH = re.compile(
-    r"第几条|哪一条|哪条|哪个条款|哪一项|哪项|出自哪|哪里(写|说|规定)的|哪个措施"
+    r"第几条|哪一条|哪条|哪个条款|哪一项|哪项|出自哪|哪里(写|说|规定)的|哪个措施|编号"
     r"|which (measure|article|item|one)|what (measure|article|number)",
     re.I,
 )
@@ -174,16 +174,28 @@ ANOTHER = re.compile(
     re.I,
 )
 PLAIN = re.compile(
-    r"大白话|通俗|简单(点|些|一点)?(说|讲|解释)|说人话|听不懂|看不懂|不太懂|没看懂|啥意思|什么意思"
+    r"大白话|通俗|简单(点|些|一点)?(说|讲|解释)|(讲|说|解释)得?(简单|通俗)|简单(点|些)"
+    r"|说人话|听不懂|看不懂|不太懂|没看懂|啥意思|什么意思"
     r"|explain (it )?(simply|in simple)|simple (terms|words|english)|plain (english|words|language)"
     r"|eli5|simpler|layman",
     re.I,
 )
+# asking for the answer in a language: "Chinese menus" or "英文标识" asks for nothing
 LANGUAGE = {
     "en": re.compile(
-        r"英文|英语|in english|english please|translate[^.]{0,30}english|\benglish\b", re.I
+        r"(用|说|讲|翻译成|换成|改成)(英文|英语)|(英文|英语)(说|讲|回答|版)"
+        r"|(answer|reply|respond|say|explain|write|tell me|put)[^.?!]{0,20}\bin english"
+        r"|^in english|in english,? please|english please|translate[^.]{0,30}english"
+        r"|^english\W*$",
+        re.I,
     ),
-    "zh": re.compile(r"中文|汉语|普通话|in chinese|chinese please|\bchinese\b", re.I),
+    "zh": re.compile(
+        r"(用|说|讲|翻译成|换成|改成)(中文|汉语|普通话)|(中文|汉语)(说|讲|回答|版)"
+        r"|(answer|reply|respond|say|explain|write|tell me|put)[^.?!]{0,20}\bin chinese"
+        r"|^in chinese|in chinese,? please|chinese please|translate[^.]{0,30}chinese"
+        r"|^(chinese|中文)\W*$",
+        re.I,
+    ),
 }
 
 
@@ -298,6 +310,8 @@ def understand(raw: str) -> Question:
     reference = measure_reference(text)
     meta = meta_kinds(text)
     listing = bool(LISTING.search(text))
+    if listing and meta == ("count",) and re.search(r"有关|相关|涉及|跟|关于|给|针对|for", text):
+        meta = ()  # "跟老人有关的政策一共有哪几条" lists, it does not count the document
     about_whole = SUMMARY.search(text) and DOCUMENT_WORDS.search(text)
     if not meta and reference is None and not listing and about_whole:
         meta = ("summary",)
