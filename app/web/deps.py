@@ -17,7 +17,7 @@ from app.settings import Settings
 from app.web.errors import Unavailable
 from app.web.schemas import ErrorResponse
 from ingest.chunk import chunk_corpus
-from ingest.source import Corpus, Policy, corpus_at
+from ingest.source import Corpus, Policy, corpus_at, load_corpus
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import StoreError, StoreMismatch, StoreMissing, fingerprint, open_store
 
@@ -52,9 +52,11 @@ def unavailable(error: StoreError) -> Unavailable:
 class Services:
     """The store is opened on first need and again after a failure, so a Chroma server
     that comes back is used without a restart. Once open, a background thread follows the
-    store's pointer every `store_refresh_seconds`, so a rebuild made elsewhere (another
-    replica's `policybot ingest`) is served within seconds, and an unreachable server
-    leaves the loaded collection serving."""
+    store's pointer every `store_refresh_seconds`, so a rebuild made elsewhere (a
+    `policybot ingest` run once against the shared store) is served within seconds; when
+    the rebuild is of a changed corpus folder, the folder is read again with it. A store
+    built from a text this service cannot read is refused and the held one keeps serving,
+    as it does while the server is unreachable."""
 
     def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
@@ -96,8 +98,12 @@ class Services:
                     name = chat.retriever.store.snapshot().name
                     log.info(json.dumps({"event": "store_switched", "collection": name}))
                 problem = None
-            except StoreMismatch as error:  # another text or embedder: keep the one held
-                problem, reason = "store_refused", str(error)
+            except StoreMismatch as error:  # another text or embedder
+                if self._reload():  # the corpus folder has the text it was built from
+                    problem = None
+                    self._problem = None
+                    continue
+                problem, reason = "store_refused", str(error)  # keep the one held
             except StoreError as error:
                 problem, reason = "store_unreachable", str(error)
             if problem is not None and problem != self._problem:  # once, not every few seconds
@@ -105,6 +111,34 @@ class Services:
             if problem is None and self._problem is not None:
                 log.info(json.dumps({"event": "store_reachable"}))
             self._problem = problem
+
+    def _reload(self) -> bool:
+        """After a re-ingest of a changed corpus folder: read the folder again and, when the
+        store now holds exactly its chunks, answer from both at once."""
+        if self.settings.corpus_dir is None:
+            return False  # the bundled text does not change under a running service
+        try:
+            corpus = load_corpus(self.settings.corpus_dir)
+            source = source_of(corpus)
+            if source == self.source:
+                return False
+            store = open_store(
+                self.settings.store_dir,
+                self.settings.chroma_url,
+                self.embedder,
+                self.settings.collection,
+                source,
+            )
+            store.snapshot()
+        except (StoreError, ValueError, OSError):
+            return False
+        chat = Chat(Retriever(store, corpus), corpus, gate_for(self.settings, corpus), self.model)
+        with self._lock:
+            self.corpus, self.policy, self.source = corpus, corpus.default, source
+            self.audiences = {a.id: a for a in corpus.audiences}
+            self._chat = chat
+        log.info(json.dumps({"event": "corpus_reloaded", "collection": store.snapshot().name}))
+        return True
 
     def chat(self) -> Chat:
         with self._lock:
