@@ -106,13 +106,12 @@ class LexicalIndex:
                 notes = policy.notes.get(m.number)
                 english = notes.text_en if notes else ""
                 self.texts[(policy.doc_id, m.number)] = f"{m.text} {english}".lower()
-        measures = self.texts
         self.vocab = {key: tokens(text) for key, text in self.texts.items()}
         counts: dict[str, int] = {}
         for words in self.vocab.values():
             for word in words:
                 counts[word] = counts.get(word, 0) + 1
-        total = len(measures)
+        total = len(self.texts)
         self._idf = {w: math.log(1 + total / (1 + c)) for w, c in counts.items()}
         self._unseen_idf = math.log(1 + total)
 
