@@ -90,7 +90,9 @@ class Snapshot:
 
     def search(self, vector: list[float], limit: int) -> list[Hit]:
         query = np.asarray(vector, dtype=np.float32)
-        similarities = self.matrix @ (query / (np.linalg.norm(query) or 1.0))
+        # einsum, not `@`: past a size, `@` hands a matrix-vector product to OpenBLAS's
+        # threads, which then spin and take the cores the next query's embedding needs
+        similarities = np.einsum("ij,j->i", self.matrix, query / (np.linalg.norm(query) or 1.0))
         limit = min(limit, len(self.ids))
         if limit <= 0:
             return []

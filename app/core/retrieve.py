@@ -121,17 +121,19 @@ class LexicalIndex:
     def contains(self, key: Key, word: str) -> bool:
         return word in self.vocab[key] or (len(word) >= 2 and word in self.texts[key])
 
-    def coverage(self, words: set[str], key: Key) -> float:
-        """Share of the words' IDF mass that the measure contains."""
-        total = sum(self.idf(w) for w in words)
-        if not total:
-            return 0.0
-        return sum(self.idf(w) for w in words if self.contains(key, w)) / total
+    def weights(self, words: set[str]) -> dict[str, float]:
+        """Each word's share of the words' IDF mass: computed once a question."""
+        idf = {w: self.idf(w) for w in words}
+        total = sum(idf.values())
+        return {w: value / total for w, value in idf.items()} if total else {}
 
-    def sentence_overlap(self, words: set[str], sentence: str) -> float:
-        total = sum(self.idf(w) for w in words)
-        found = sum(self.idf(w) for w in words if len(w) >= 2 and w in sentence.lower())
-        return found / total if total else 0.0
+    def coverage(self, weights: dict[str, float], key: Key) -> float:
+        """Share of the words' IDF mass that the measure contains."""
+        return sum(share for w, share in weights.items() if self.contains(key, w))
+
+    def sentence_overlap(self, weights: dict[str, float], sentence: str) -> float:
+        lowered = sentence.lower()
+        return sum(share for w, share in weights.items() if len(w) >= 2 and w in lowered)
 
 
 class Retriever:
@@ -165,7 +167,7 @@ class Retriever:
     ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, limit=SEARCH_DEPTH)
-        words = tokens(text)
+        weights = self.lexical.weights(tokens(text))
 
         dense: dict[Key, float] = {}
         own: dict[Key, float] = {}
@@ -186,7 +188,7 @@ class Retriever:
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
                 sentence = self.corpus.document(doc_id).document.text[start:end]
                 score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(
-                    words, sentence
+                    weights, sentence
                 )
                 sentences.setdefault(key, []).append(Evidence(sentence, start, end, score))
 
@@ -197,7 +199,7 @@ class Retriever:
 
         ranked = []
         for key, dense_score in dense.items():
-            lexical = self.lexical.coverage(words, key)
+            lexical = self.lexical.coverage(weights, key)
             evidence = sorted(sentences.get(key, []), key=lambda e: -e.score)
             ranked.append(
                 RankedMeasure(
