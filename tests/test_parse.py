@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingest.parse import chinese_to_int, int_to_chinese, parse
+from ingest.parse import parse
 from ingest.source import Policy
 
 
@@ -114,21 +114,3 @@ def test_a_made_up_policy_with_bracketed_items_restarting_per_section() -> None:
     assert document.measures[2].section is not None
     assert document.measures[2].section.number == 2
     assert document.passages[-1].kind == "closing"
-
-
-@pytest.mark.parametrize(
-    ("numeral", "number"),
-    [
-        ("一", 1),
-        ("十", 10),
-        ("十二", 12),
-        ("二十", 20),
-        ("二十三", 23),
-        ("一百零三", 103),
-        ("12", 12),
-    ],
-)
-def test_chinese_numerals(numeral: str, number: int) -> None:
-    assert chinese_to_int(numeral) == number
-    if number < 100 and not numeral.isdigit():
-        assert int_to_chinese(number) == numeral

@@ -22,7 +22,7 @@ from app.core.context import PERSONA, Context, audiences_of, has_topic, read
 from app.core.extractive import Composer, key
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
-from app.core.retrieve import RankedMeasure, Retriever, tokens
+from app.core.retrieve import Key, RankedMeasure, Retriever, tokens
 from app.core.scope import Decision, Gate, decide
 from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Corpus
@@ -146,6 +146,13 @@ class Chat:
         # with a chat model: answers it writes, follow-ups it condenses
         self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
+        # the measures each audience is tagged on: a measure's own tags, else its document's
+        self.tagged: dict[str, set[Key]] = {}
+        for policy in corpus.documents:
+            for measure in policy.document.measures:
+                notes = policy.notes.get(measure.number)
+                for audience in notes.audiences if notes else policy.audiences_served:
+                    self.tagged.setdefault(audience, set()).add((policy.doc_id, measure.number))
 
     def reply(
         self,
@@ -186,7 +193,7 @@ class Chat:
 
     # --- deciding --------------------------------------------------------------------------
 
-    def scope(self, question: Question, named: tuple[str, int] | None = None) -> Decision:
+    def scope(self, question: Question, named: Key | None = None) -> Decision:
         mentioned = document_named(question.text, self.corpus)
         retrieval = self.retriever.retrieve(question, named, mentioned)
         return decide(question, retrieval, self.corpus, self.gate)
@@ -214,16 +221,17 @@ class Chat:
         context = read(history, self.corpus, understand)
         if persona is not None:
             context = dataclasses.replace(context, persona=persona)
-        decision = self.decide_in(question, history, context)
         said = stated_persona(question, self.corpus)
+        decision = self.decide_in(question, history, context, said)
         return dataclasses.replace(decision, persona=said or context.persona)
 
-    def decide_in(self, question: Question, history: list[Turn], context: Context) -> Decision:
+    def decide_in(
+        self, question: Question, history: list[Turn], context: Context, said: tuple[str, ...]
+    ) -> Decision:
         if question.social:
             return self.scope(question)
         if question.measure_reference is not None and len(self.corpus) > 1:
             return self.named_in_corpus(question, context)
-        said = stated_persona(question, self.corpus)
         if said:  # "我是开健身房的", "I run a restaurant": the measures for them
             return self.for_persona(question, said)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
@@ -297,7 +305,8 @@ class Chat:
         those within `gap` of the best."""
         searched = question.after(understand(said)) if said else question
         decision = self.scope(searched)
-        serving = [m for m in decision.ranked if key(m) in self.serving(audiences)]
+        tagged = self.serving(audiences)
+        serving = [m for m in decision.ranked if key(m) in tagged]
         best = serving[0].score if serving else 0.0
         chosen = self.spread([m for m in serving if best - m.score <= gap])[:PERSONA_LISTED]
         if not chosen:
@@ -312,16 +321,9 @@ class Chat:
             english=question.answer_in_english,
         )
 
-    def serving(self, audiences: tuple[str, ...]) -> set[tuple[str, int]]:
-        """The measures tagged for these audiences: a measure's own tags, else its document's."""
-        found = set()
-        for policy in self.corpus.documents:
-            for measure in policy.document.measures:
-                notes = policy.notes.get(measure.number)
-                tags = notes.audiences if notes else policy.audiences_served
-                if set(tags) & set(audiences):
-                    found.add((policy.doc_id, measure.number))
-        return found
+    def serving(self, audiences: tuple[str, ...]) -> set[Key]:
+        """The measures tagged for these audiences."""
+        return set().union(*(self.tagged.get(a, set()) for a in audiences))
 
     def covered_part(self, decision: Decision) -> Decision:
         """A mixed question ("想做智能化改造，另外员工社保能不能减免？") that fails as a whole
@@ -422,7 +424,8 @@ class Chat:
         question = decision.question
         from app.core.context import audiences_of
 
-        audiences = set(audiences_of(question.text, self.corpus)) if shape == "listing" else set()
+        audiences = audiences_of(question.text, self.corpus) if shape == "listing" else ()
+        tagged = self.serving(audiences)
         # each document's own best measure sets its bar: "哪些政策涉及养老" lists every
         # document that holds the topic, with its measures
         best: dict[str, float] = {}
@@ -431,11 +434,10 @@ class Chat:
         leader = max(best.values())
         chosen: list[RankedMeasure] = []
         for measure in decision.ranked:
-            tagged = key(measure) in self.serving(tuple(audiences))
             close = best[measure.doc_id] - measure.score <= LIST_GAP
             if leader - best[measure.doc_id] > DOCUMENT_GAP:
                 continue
-            if tagged or measure.lexical >= 0.5 or close:
+            if key(measure) in tagged or measure.lexical >= 0.5 or close:
                 chosen.append(measure)
         return dataclasses.replace(decision, cite=self.spread(chosen)[:LISTED], shape=shape)
 

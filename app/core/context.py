@@ -19,7 +19,7 @@ from app.core.question import (
     Question,
     is_english,
 )
-from app.core.retrieve import tokens
+from app.core.retrieve import Key, tokens
 from app.core.turn import Turn
 from ingest.numerals import chinese_to_int
 from ingest.source import Corpus
@@ -62,7 +62,7 @@ FOLLOW_WORDS = frozenset(
 @dataclass(frozen=True)
 class Context:
     topic: Question | None  # the last question with a topic of its own
-    cited: tuple[tuple[str, int], ...]  # the measures the last answer cited, in order
+    cited: tuple[Key, ...]  # the measures the last answer cited, in order
     answered: str  # the last answer's text
     english: bool  # the last answer was in English
     persona: tuple[str, ...]  # audience ids the person said they belong to
@@ -79,7 +79,7 @@ def has_topic(question: Question) -> bool:
     return any(len(word) >= 2 and word not in FOLLOW_WORDS for word in tokens(rest))
 
 
-def cited_in(text: str, corpus: Corpus) -> tuple[tuple[str, int], ...]:
+def cited_in(text: str, corpus: Corpus) -> tuple[Key, ...]:
     """The measures a text names, as (doc_id, number), in order of first mention."""
     found = []
     for title, numeral, number, title_en in CITED_LABEL.findall(text):

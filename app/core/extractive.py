@@ -13,7 +13,7 @@ import re
 
 from app.core.grounding import unsupported_claims
 from app.core.question import Question
-from app.core.retrieve import RankedMeasure, tokens
+from app.core.retrieve import Key, RankedMeasure, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
 from app.core.wording import wording
@@ -43,9 +43,6 @@ EXAMPLES_EN = (
     "What support is there for companies that own IP?",
     "Are there multilingual services for foreign visitors?",
 )
-
-
-Key = tuple[str, int]  # (doc_id, measure number)
 
 
 def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ STOPWORDS = frozenset(
 )
 
 
+Key = tuple[str, int]  # a measure across the corpus: (doc_id, number)
+
+
 @dataclass(frozen=True)
 class Evidence:
     text: str
@@ -70,10 +73,6 @@ class Retrieval:
     document: str | None = None  # the document the question names
     elapsed_ms: float = field(default=0.0, compare=False)
 
-    @property
-    def top(self) -> RankedMeasure | None:
-        return self.ranked[0] if self.ranked else None
-
 
 @cache
 def _jieba():
@@ -92,9 +91,6 @@ def tokens(text: str) -> set[str]:
         for w in words
         if w.strip() and w not in STOPWORDS and re.search(r"\w", w) and not re.fullmatch("[a-z]", w)
     }
-
-
-Key = tuple[str, int]  # a measure across the corpus: (doc_id, number)
 
 
 class LexicalIndex:
