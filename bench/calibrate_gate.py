@@ -1,7 +1,7 @@
 """The scope decision's false-refusal and false-accept rates on every labelled set, and how
 they move with the floor and the margin (app/core/scope.py). Prints, never asserts.
 
-    .venv/bin/python bench/calibrate_gate.py
+    .venv/bin/python bench/calibrate_gate.py [MORE.jsonl ...]
 
 A question is in scope when its best measure reaches the floor and leads the nearest
 counter-example of its document by the margin. Sets: tests/golden/{calibration,
@@ -53,14 +53,15 @@ def main() -> None:
     store = open_store(settings.store_dir, settings.chroma_url, load_embedder(settings.embedder))
     gate = gate_for(settings, corpus)
     chat = Chat(Retriever(store, corpus), corpus, gate)
-    sets = {path.stem: labelled(path) for path in SETS if path.exists()}
+    paths = [path for path in SETS if path.exists()] + [Path(a) for a in sys.argv[1:]]
+    sets = {path.stem: labelled(path) for path in paths}
     # one retrieval per question; the decision is cheap to remake for every floor and margin
     retrievals = {
         name: [(chat.retriever.retrieve(understand(q)), covered) for q, covered in questions]
         for name, questions in sets.items()
     }
     floors = [gate.floor + step for step in (-0.01, 0.0, 0.01)]
-    margins = [gate.margin + step for step in (-0.008, -0.004, 0.0, 0.004, 0.008)]
+    margins = [gate.margin + step for step in (-0.012, -0.008, -0.004, 0.0, 0.004, 0.008)]
     for floor in floors:
         for margin in margins:
             trial = Gate(floor, margin, gate.uncovered_words)

@@ -71,6 +71,11 @@ class Policy:
     def measure(self, number: int) -> Measure:
         return self.document.measures[number - 1]
 
+    def audiences_of(self, number: int) -> tuple[str, ...]:
+        """Whom a measure serves: its own tags, else the whole document's."""
+        notes = self.notes.get(number)
+        return notes.audiences if notes and notes.audiences else self.audiences_served
+
     @property
     def current(self) -> bool:
         return self.status == "current"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from app.api import create_app
 from app.settings import Settings
@@ -15,6 +16,18 @@ from vectorstore.embeddings import load_embedder
 from vectorstore.store import Store, open_store
 
 GOLDEN = Path(__file__).parent / "golden"
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +70,14 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def quoted_from(quote: str, text: str) -> bool:
     """Every run of a quote is the text's own words; …… marks what was left out between."""
     return all(part and part in text for part in quote.split("……"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

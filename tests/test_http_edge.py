@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, Route, sync_playwright
 
 from app.api import create_app
 from app.settings import Settings
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.server import serving
-from tests.test_page import CHROMIUM, CHROMIUM_ARGS
 
 # a value for each path parameter of a GET route; a new one fails the test until added
 PATH_VALUES = {"number": "6", "model": "policybot", "doc_id": "sh-service-consumption-2025"}

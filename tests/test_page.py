@@ -7,32 +7,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from app.api import create_app
 from app.settings import Settings
 from ingest.source import Policy
-from tests.conftest import quoted_from
+from tests.conftest import ARTIFACTS, quoted_from
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -62,17 +48,6 @@ def base_url(settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @contextmanager
@@ -194,6 +169,7 @@ def test_picking_an_audience_lists_its_measures(page: Page) -> None:
 def test_browse_lists_the_sixteen_measures_by_section(page: Page) -> None:
     page.get_by_role("button", name="全部措施").click()
     expect(page.locator("#browse-list .measure")).to_have_count(16)
+    expect(page.locator("#documents")).to_be_hidden()  # one document: no filter
     expect(page.locator("#browse-list h2").first).to_have_text("一、丰富高品质服务消费新供给")
     page.screenshot(path=str(ARTIFACTS / "browse.png"))
 

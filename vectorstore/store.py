@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,19 +84,30 @@ class Snapshot:
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.matrix = matrix / np.where(norms == 0, 1, norms)
+        rows: dict[str, list[int]] = {}
+        for row, metadata in enumerate(self.metadatas):
+            rows.setdefault(str(metadata.get("doc_id", "")), []).append(row)
+        self.rows_of = {doc_id: np.asarray(found) for doc_id, found in rows.items()}
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, vector: list[float], limit: int) -> list[Hit]:
+    def search(
+        self, vector: list[float], limit: int, documents: Collection[str] | None = None
+    ) -> list[Hit]:
+        """The `limit` nearest chunks; of these documents only, when given."""
         query = np.asarray(vector, dtype=np.float32)
         # einsum, not `@`: past a size, `@` hands a matrix-vector product to OpenBLAS's
         # threads, which then spin and take the cores the next query's embedding needs
         similarities = np.einsum("ij,j->i", self.matrix, query / (np.linalg.norm(query) or 1.0))
-        limit = min(limit, len(self.ids))
+        rows = np.arange(len(self.ids))
+        if documents is not None and not set(self.rows_of) <= set(documents):
+            kept = [self.rows_of[d] for d in documents if d in self.rows_of]
+            rows = np.sort(np.concatenate(kept)) if kept else rows[:0]
+        limit = min(limit, len(rows))
         if limit <= 0:
             return []
-        nearest = np.argpartition(-similarities, limit - 1)[:limit]
+        nearest = rows[np.argpartition(-similarities[rows], limit - 1)[:limit]]
         order = nearest[np.argsort(-similarities[nearest], kind="stable")]
         return [
             Hit(self.ids[i], self.texts[i], float(similarities[i]), self.metadatas[i])
@@ -345,8 +356,10 @@ class Store:
     def count(self) -> int:
         return len(self.snapshot())
 
-    def search(self, vector: list[float], limit: int) -> list[Hit]:
-        return self.snapshot().search(vector, limit)
+    def search(
+        self, vector: list[float], limit: int, documents: Collection[str] | None = None
+    ) -> list[Hit]:
+        return self.snapshot().search(vector, limit, documents)
 
 
 def open_store(

@@ -25,7 +25,7 @@ from app.core.question import Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, tokens
 from app.core.scope import Decision, Gate, decide
 from app.core.turn import Done, Event, Reply, Turn
-from ingest.source import Corpus
+from ingest.source import Corpus, Policy
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -50,10 +50,6 @@ ANOTHER_GAP = 0.05
 # a listing or a keyword's overview: measures this close to the best, at most this many
 LIST_GAP = 0.02
 LISTED = 6
-# a listing across documents: a document whose best measure trails the leader's by more
-# than this holds nothing worth listing; at most this many measures of each
-DOCUMENT_GAP = 0.03
-PER_DOCUMENT = 3
 PERSONA_LISTED = 6
 # a listing across documents: a document whose best measure trails the leader's by more
 # than this holds nothing worth listing; at most this many measures of each
@@ -105,13 +101,29 @@ def document_named(text: str, corpus: Corpus) -> str | None:
 
 
 def longest_common_run(a: str, b: str) -> int:
-    longest = 0
+    return len(common_run(a, b))
+
+
+def common_run(a: str, b: str) -> str:
+    """The longest piece of `a` that is also in `b`."""
+    found = ""
     for start in range(len(a)):
-        for end in range(start + longest + 1, len(a) + 1):
+        for end in range(start + len(found) + 1, len(a) + 1):
             if a[start:end] not in b:
                 break
-            longest = end - start
-    return longest
+            found = a[start:end]
+    return found
+
+
+def unnamed(text: str, policy: Policy) -> str:
+    """The question without the document's name: "老年人权益保障条例对监护怎么规定" is
+    about guardianship, and the name would match the measure that repeats it."""
+    for alias in sorted(policy.aliases, key=len, reverse=True):
+        text = re.sub(re.escape(alias), " ", text, flags=re.I)
+    run = common_run(text, policy.title.removeprefix("上海市"))
+    if len(run) >= DOC_NAME_RUN:
+        text = text.replace(run, " ")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
@@ -150,16 +162,30 @@ class Chat:
         self.tagged: dict[str, set[Key]] = {}
         for policy in corpus.documents:
             for measure in policy.document.measures:
-                notes = policy.notes.get(measure.number)
-                for audience in notes.audiences if notes else policy.audiences_served:
+                for audience in policy.audiences_of(measure.number):
                     self.tagged.setdefault(audience, set()).add((policy.doc_id, measure.number))
+        # among several documents, a chat over each alone: a client may narrow to one
+        self.within: dict[str, Chat] = {}
+        if len(corpus) > 1:
+            for policy in corpus.documents:
+                alone = Corpus((policy,))
+                self.within[policy.doc_id] = Chat(
+                    Retriever(retriever.store, alone), alone, gate, model
+                )
+
+    def narrowed(self, document: str | None) -> "Chat":
+        """The chat over one document of the corpus (the page's document filter)."""
+        return self.within.get(document, self) if document else self
 
     def reply(
         self,
         message: str,
         history: list[Turn] | None = None,
         persona: tuple[str, ...] | None = None,
+        document: str | None = None,
     ) -> Reply:
+        if document:
+            return self.narrowed(document).reply(message, history, persona)
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return self.composer.about_document(question)
@@ -172,9 +198,12 @@ class Chat:
         message: str,
         history: list[Turn] | None = None,
         persona: tuple[str, ...] | None = None,
+        document: str | None = None,
     ) -> Iterator[Event]:
         """The events of the reply. Everything but the writing happens before this returns,
         so a failing store is raised here, before the first event."""
+        if document:
+            return self.narrowed(document).stream(message, history, persona)
         question = understand(message)
         if question.meta and question.measure_reference is None:
             return iter(self.composer.stream_about_document(question))
@@ -195,7 +224,13 @@ class Chat:
 
     def scope(self, question: Question, named: Key | None = None) -> Decision:
         mentioned = document_named(question.text, self.corpus)
-        retrieval = self.retriever.retrieve(question, named, mentioned)
+        searched = question
+        if mentioned is not None and question.measure_reference is None:
+            rest = unnamed(question.text, self.corpus.document(mentioned))
+            if has_topic(understand(rest)):
+                searched = dataclasses.replace(question, text=rest)
+        retrieval = self.retriever.retrieve(searched, named, mentioned)
+        retrieval = dataclasses.replace(retrieval, question=question)
         return decide(question, retrieval, self.corpus, self.gate)
 
     def named_in_corpus(self, question: Question, context: Context) -> Decision:
@@ -422,8 +457,6 @@ class Chat:
         those tagged for the audience it names, those holding its words, and those
         scoring close to the best."""
         question = decision.question
-        from app.core.context import audiences_of
-
         audiences = audiences_of(question.text, self.corpus) if shape == "listing" else ()
         tagged = self.serving(audiences)
         # each document's own best measure sets its bar: "哪些政策涉及养老" lists every

@@ -140,7 +140,9 @@ class Composer:
         """The sentences, in order; an ellipsis where the text between is left out."""
         chinese = self.measure(at).sentences
         rendered = self.english.get(at, ())
-        english = english and len(rendered) == len(chinese)
+        if english and rendered and len(rendered) != len(chinese):
+            return " ".join(rendered)  # a rendering not aligned by sentence is given whole
+        english = english and bool(rendered)
         quoted = ""
         for position, index in enumerate(indexes):
             if position:
@@ -349,11 +351,26 @@ class Composer:
         ]
         for policy in replaced:  # never cited as current: say what replaced it
             title = policy.title_en or policy.title if decision.english else policy.title
-            by = policy.superseded_by or ("a newer version" if decision.english else "新版本")
+            by = self.replacement(policy, decision.english)
             lines.insert(0, self.say(decision.english, "more.superseded", title=title, by=by))
         return Answer(
             "\n".join(lines), tuple(citations), True, self.suggestions(decision, citations)
         )
+
+    def replacement(self, policy: Policy, english: bool) -> str:
+        """What replaced a superseded document: a document of the corpus by its title, else
+        the metadata's words."""
+        by = policy.superseded_by or ""
+        if self.corpus.has(by):
+            newer = self.corpus.document(by)
+            return (newer.title_en or newer.title) if english else newer.title
+        if english:
+            return (
+                f"a newer version ({by})"
+                if re.search(r"[\u4e00-\u9fff]", by)
+                else by or ("a newer version")
+            )
+        return by or "新版本"
 
     def suggestions(self, decision: Decision, citations: list[Citation]) -> tuple[str, ...]:
         """Next questions about what was just said: the rest of the first measure, in plain

@@ -138,6 +138,8 @@ class Retriever:
         self.corpus = corpus
         self.lexical = LexicalIndex(corpus)
         self._keys = tuple(self.lexical.texts)
+        # the store may hold more documents than this corpus: a view of one searches its own
+        self._documents = frozenset(p.doc_id for p in corpus.documents)
         # functools' cache is thread-safe: concurrent requests never corrupt it
         self._ranked = lru_cache(maxsize=cache_size)(self._rank)
 
@@ -162,7 +164,7 @@ class Retriever:
         self, text: str, named: Key | None, document: str | None, collection: str
     ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
-        hits = self.store.search(vector, limit=SEARCH_DEPTH)
+        hits = self.store.search(vector, SEARCH_DEPTH, self._documents)
         weights = self.lexical.weights(tokens(text))
 
         dense: dict[Key, float] = {}

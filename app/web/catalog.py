@@ -41,7 +41,7 @@ def measure_summary(policy: Policy, number: int) -> dict[str, Any]:
         "title": measure.title,
         "title_en": notes.title_en if notes else "",
         "section": measure.section.heading if measure.section else "",
-        "audiences": list(notes.audiences if notes else policy.audiences_served),
+        "audiences": list(policy.audiences_of(number)),
         "topics": list(notes.topics) if notes else [],
     }
 

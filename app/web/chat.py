@@ -35,7 +35,7 @@ from app.web.errors import (
     error_body,
 )
 from app.web.schemas import ChatRequest, ChatResponse, CitationOut
-from ingest.source import Audience
+from ingest.source import Audience, Corpus
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 log = logging.getLogger("policybot.requests")
@@ -75,6 +75,13 @@ def persona_of(body: ChatRequest, audiences: dict[str, Audience]) -> tuple[str, 
     return (body.persona,) if body.persona else ()
 
 
+def document_of(body: ChatRequest, corpus: Corpus) -> str | None:
+    if body.document is not None and not corpus.has(body.document):
+        documents = sorted(p.doc_id for p in corpus.documents)
+        raise InvalidRequest(f"unknown document {body.document!r}: use one of {documents}")
+    return body.document or None
+
+
 def sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -109,7 +116,8 @@ def chat(body: ChatRequest, request: Request, services: ServicesDep) -> ChatResp
     message = check_message(body.message, body.history, services.settings, request)
     history = history_of(body)
     persona = persona_of(body, services.audiences)
-    reply = services.run(lambda chat: chat.reply(message, history, persona))
+    document = document_of(body, services.corpus)
+    reply = services.run(lambda chat: chat.reply(message, history, persona, document))
     request.state.cited = [c.measure for c in reply.answer.citations]
     request.state.mode = reply.mode
     default_doc = services.policy.doc_id
@@ -126,8 +134,9 @@ def chat_stream(body: ChatRequest, request: Request, services: ServicesDep) -> S
     message = check_message(body.message, body.history, services.settings, request)
     history = history_of(body)
     persona = persona_of(body, services.audiences)
+    document = document_of(body, services.corpus)
     # the turn is decided here, so a store failure is still a 503 with the JSON error body
-    events = services.run(lambda chat: chat.stream(message, history, persona))
+    events = services.run(lambda chat: chat.stream(message, history, persona, document))
     request.state.mode = "stream"
     return StreamingResponse(
         sse_events(events, request.state.request_id, services.audiences, services.policy.doc_id),

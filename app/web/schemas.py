@@ -41,6 +41,12 @@ class ChatRequest(BaseModel):
         '(e.g. "elderly"); "" when they cleared it; absent: read from the history',
         examples=["elderly"],
     )
+    document: str | None = Field(
+        default=None,
+        description="answer from this document alone: a doc_id from /v1/documents; "
+        "absent: the whole corpus",
+        examples=["sh-service-consumption-2025"],
+    )
 
 
 class CitationOut(BaseModel):

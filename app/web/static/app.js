@@ -10,6 +10,8 @@
   let turnCount = 0;
   let measureList = null;
   let suggested = []; // /v1/suggestions, in Chinese
+  let documents = []; // /v1/documents: a filter is shown when there is more than one
+  let narrowedTo = ""; // the doc_id the person narrowed the answers to; "" for all
 
   // ---- the page's words, in Chinese and English (the server's own words are not here)
   const WORDS = {
@@ -48,6 +50,12 @@
       server: "服务暂时出了点问题，请稍后重试。",
       invalid: "这个问题没能提交，请修改后再试。",
       failed: "请求没有成功，请重试。",
+      sources: () => `依据${documents.length}份上海政策文件`,
+      welcome_more_corpus: "我只根据这些政策文件回答，并注明出处。点一个问题试试：",
+      document_filter: "文件",
+      all_documents: "全部文件",
+      superseded: (title) => `${title}（已被取代）`,
+      browse_hint_document: "点一条查看原文。",
     },
     en: {
       lang: "en",
@@ -85,6 +93,13 @@
       server: "Something went wrong on our side. Please try again shortly.",
       invalid: "This question could not be sent. Change it and try again.",
       failed: "The request did not succeed. Please try again.",
+      sources: () => `From ${documents.length} Shanghai policy documents`,
+      welcome_more_corpus: "I answer only from these policy documents and say which measure each " +
+        "answer rests on. Try a question:",
+      document_filter: "Document",
+      all_documents: "All documents",
+      superseded: (title) => `${title} (superseded)`,
+      browse_hint_document: "Pick one to read it.",
       // the welcome questions in English (/v1/suggestions has Chinese ones)
       examples: [
         "Are there multilingual menus for foreign visitors?",
@@ -226,7 +241,7 @@
         "div",
         { class: "quote", id, hidden: "" },
         el("blockquote", { lang: "zh-CN" }, citation.quote), // the document's own words
-        el("button", { type: "button", class: "link", onclick: () => openMeasure(citation.measure) },
+        el("button", { type: "button", class: "link", onclick: () => openMeasure(citation.url) },
           t("read_whole", labelOf(citation))),
       );
       const chip = el("button", { type: "button", class: "cite", "aria-expanded": "false", "aria-controls": id },
@@ -320,6 +335,7 @@
   async function fetchAnswer(message, turn, choice) {
     const request = { message, history: history.slice(-HISTORY_TURNS) };
     if (choice !== null) request.persona = choice;
+    if (narrowedTo) request.document = narrowedTo;
     const options = {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -378,7 +394,8 @@
   // ---- the whole measure, in a dialog
   const dialog = $("measure-dialog");
 
-  async function openMeasure(number) {
+  // `url`: the measure's own, as a citation or a listing gives it
+  async function openMeasure(url) {
     $("measure-title").textContent = t("loading");
     $("measure-section").textContent = "";
     $("measure-source").textContent = "";
@@ -386,7 +403,6 @@
     body.replaceChildren();
     if (!dialog.open) dialog.showModal();
     try {
-      const url = `/v1/measures/${number}`;
       if (!measureCache.has(url)) measureCache.set(url, await getJSON(url));
       const measure = measureCache.get(url);
       $("measure-title").textContent = headingOf(measure);
@@ -395,7 +411,7 @@
       $("measure-source").textContent = t("from", measure.doc_title);
     } catch (error) {
       $("measure-title").textContent = t("measure_failed");
-      body.replaceChildren(errorBox(error, () => openMeasure(number)));
+      body.replaceChildren(errorBox(error, () => openMeasure(url)));
     }
   }
 
@@ -404,9 +420,12 @@
     if (event.target === dialog) dialog.close(); // a tap on the backdrop
   });
 
-  function measureItems(measures) {
+  // the measures of a list are the default document's, or of `doc_id`
+  function measureItems(measures, docId = "") {
+    const urlOf = (number) => (docId ? `/v1/documents/${encodeURIComponent(docId)}/measures/${number}`
+      : `/v1/measures/${number}`);
     return el("ul", { class: "measures" }, ...measures.map((measure) =>
-      el("li", {}, el("button", { type: "button", class: "measure", onclick: () => openMeasure(measure.measure) },
+      el("li", {}, el("button", { type: "button", class: "measure", onclick: () => openMeasure(urlOf(measure.measure)) },
         el("span", { class: "label" }, labelOf(measure)), el("span", {}, titleOf(measure))))));
   }
 
@@ -420,15 +439,64 @@
     }
   }
 
-  function renderBrowse({ measures }) {
+  function renderBrowse({ measures }, docId = "") {
     const sections = new Map();
     for (const measure of measures) {
       if (!sections.has(measure.section)) sections.set(measure.section, []);
       sections.get(measure.section).push(measure);
     }
     $("browse-list").replaceChildren(...[...sections].flatMap(([section, items]) =>
-      [el("h2", { class: "sub" }, section), measureItems(items)]));
+      [section ? el("h2", { class: "sub" }, section) : null, measureItems(items, docId)]));
   }
+
+  // the measures of the document the person narrowed to, else the default document's
+  async function loadBrowse() {
+    const docId = narrowedTo;
+    const target = $("browse-list");
+    $("browse-hint").textContent = t(docId ? "browse_hint_document" : "browse_hint");
+    if (!docId) return loadMeasures(target, renderBrowse);
+    try {
+      const url = `/v1/documents/${encodeURIComponent(docId)}/measures`;
+      if (!measureCache.has(url)) measureCache.set(url, await getJSON(url));
+      if (narrowedTo === docId) renderBrowse(measureCache.get(url), docId);
+    } catch (error) {
+      target.replaceChildren(errorBox(error, loadBrowse));
+    }
+  }
+
+  // ---- the document filter, shown once the service holds more than one document
+  async function loadDocuments() {
+    try {
+      ({ documents } = await getJSON("/v1/documents"));
+    } catch (_) {
+      documents = []; // without the list the page answers from every document, as before
+    }
+    showDocuments();
+  }
+
+  function showDocuments() {
+    const several = documents.length > 1;
+    $("documents").hidden = !several;
+    if (!several) return;
+    $("source").dataset.i18n = "sources";
+    $("welcome-more").dataset.i18n = "welcome_more_corpus";
+    $("source").textContent = t("sources");
+    $("welcome-more").textContent = t("welcome_more_corpus");
+    const titleOfDocument = (doc) => {
+      const title = (language === "en" && doc.title_en) || doc.title;
+      return doc.status === "superseded" ? t("superseded", title) : title;
+    };
+    $("document").replaceChildren(
+      el("option", { value: "" }, t("all_documents")),
+      ...documents.map((doc) => el("option", { value: doc.doc_id }, titleOfDocument(doc))),
+    );
+    $("document").value = narrowedTo;
+  }
+
+  $("document").addEventListener("change", (event) => {
+    narrowedTo = event.target.value;
+    if (loaded.has("browse")) loadBrowse();
+  });
 
   function renderAudiences({ audiences }) {
     $("audiences").replaceChildren(...audiences.map((audience) =>
@@ -505,7 +573,7 @@
     }
     if (loaded.has(name)) return;
     loaded.add(name);
-    if (name === "browse") loadMeasures($("browse-list"), renderBrowse);
+    if (name === "browse") loadBrowse();
     if (name === "audience") loadMeasures($("audiences"), renderAudiences);
   }
 
@@ -557,7 +625,8 @@
     }
     showSuggestions();
     showPersona();
-    if (measureList && loaded.has("browse")) renderBrowse(measureList);
+    showDocuments();
+    if (loaded.has("browse")) loadBrowse();
     if (measureList && loaded.has("audience")) renderAudiences(measureList);
     if (listed) listAudience(listed);
   }
@@ -565,4 +634,5 @@
   loaded.add("chat");
   setLanguage(language);
   loadSuggestions();
+  loadDocuments();
 })();
