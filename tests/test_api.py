@@ -242,3 +242,26 @@ def test_an_english_question_that_mentions_chinese_is_answered_in_english(
 def test_a_listing_that_says_how_many_is_still_a_listing(client: TestClient) -> None:
     body = ask(client, "跟老年人有关的措施一共有哪几条？")
     assert {3, 6} <= {c["measure"] for c in body["citations"]}
+
+
+def test_a_persons_own_figures_are_no_claim_and_no_persona(client: TestClient) -> None:
+    body = ask(client, "我外公82了，自己住，去医院看病排队挂号都弄不来，有木有陪诊的服务")
+    assert [c["measure"] for c in body["citations"]][:1] == [6]
+    assert "数字" not in body["answer"]  # "原文没有您提到的这个数字" would be wrong here
+    assert not body["answer"].startswith("和您相关的措施")
+
+
+def test_a_bare_large_figure_in_a_claim_is_corrected(client: TestClient) -> None:
+    body = ask(client, "第六条说每人补贴3000对吧？")
+    assert "原文没有您提到的这个数字" in body["answer"] and "3000" not in body["answer"]
+
+
+def test_when_something_in_a_measure_comes_is_not_the_documents_date(client: TestClient) -> None:
+    body = ask(client, "推拿理疗的团体标准什么时候出台？")
+    assert [c["measure"] for c in body["citations"]][:1] == [9]
+    assert "文件没有规定具体的时间" in body["answer"]
+
+
+def test_a_listing_by_word_names_every_measure_that_says_it(client: TestClient) -> None:
+    body = ask(client, "我们是做手机游戏的，文件里哪几条提到了游戏？")
+    assert {9, 12} <= {c["measure"] for c in body["citations"]}

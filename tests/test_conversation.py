@@ -2,6 +2,7 @@
 text of earlier turns, and nothing is kept on the server. Questions are our own, not
 copied from a golden file."""
 
+import re
 from typing import Any
 
 import pytest
@@ -152,3 +153,22 @@ def test_a_short_follow_up_without_evidence_of_its_own_leans_on_the_topic(
 def test_thanks_with_a_particle_is_a_closing(client: TestClient) -> None:
     _, reply = talk(client, "博物馆晚上开放吗", "好的谢啦")
     assert reply["citations"] == [] and reply["grounded"] is True
+
+
+def test_a_follow_up_intent_with_a_reason_beside_it_is_still_about_the_answer(
+    client: TestClient,
+) -> None:
+    first, which = talk(client, "商标审查能不能快一点", "哪一条？我转发给同事看看")
+    assert cited(first)[0] == 10
+    assert which["answer"].startswith("这是第（十）条") and cited(which) == [10]
+    _, english = talk(client, "博物馆晚上开门吗", "用英文讲一遍，我要发给外国朋友")
+    assert cited(english) == [1] and "measure (1)" in english["answer"].lower()
+    assert not re.search(r"[\u4e00-\u9fff]", english["answer"].split(":")[0])
+    _, plain = talk(client, "即时服务消费是什么意思", "说简单点，我外婆都能听懂的那种")
+    assert cited(plain) == [13]
+
+
+def test_a_follow_up_near_a_question_left_open_is_declined(client: TestClient) -> None:
+    first, loan = talk(client, "信用体系这条讲了什么", "那我去办消费贷，哪家银行利率最低？")
+    assert cited(first)[0] == 15
+    assert loan["grounded"] is False and loan["citations"] == []

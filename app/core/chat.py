@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.context import PERSONA, Context, audiences_of, has_topic, read
+from app.core.context import PERSONA, Context, audiences_of, has_topic, read, topic_words
 from app.core.extractive import Composer, key
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
@@ -50,6 +50,10 @@ ANOTHER_GAP = 0.05
 # a listing or a keyword's overview: measures this close to the best, at most this many
 LIST_GAP = 0.02
 LISTED = 6
+# a follow-up with this many words of its own is a question of its own
+STANDALONE_WORDS = 3
+# a listing's word found in at most this many measures names them
+RARE_WORD_MEASURES = 3
 PERSONA_LISTED = 6
 # a listing across documents: a document whose best measure trails the leader's by more
 # than this holds nothing worth listing; at most this many measures of each
@@ -59,6 +63,11 @@ PER_DOCUMENT = 3
 DOC_NAME_RUN = 5
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
+ASKS = re.compile(
+    r"[？?]$|吗|呢|什么|啥|怎么|咋|哪|谁|几|多少|是否|有没有|能不能|可不可以|会不会"
+    r"|\b(what|how|which|who|when|where|why|can|could|is|are|do|does)\b",
+    re.I,
+)
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
@@ -129,7 +138,7 @@ def unnamed(text: str, policy: Policy) -> str:
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
     """The audiences of a message that only says who the person is ("我是开健身房的")."""
     if question.yes_no or re.search(
-        r"[？?]|什么|怎么|哪|\b(what|how|which|any)\b", question.text, re.I
+        r"[？?]|什么|怎么|哪|啥|咋|有没|\b(what|how|which|any)\b", question.text, re.I
     ):
         return ()
     return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
@@ -271,10 +280,12 @@ class Chat:
             return self.for_persona(question, said)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
-            listed = self.for_persona(question, named, gap=1.0)
+            # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"
+            listed = self.for_persona(
+                question, named, gap=1.0, also=self.holding_rare_words(question)
+            )
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
-        pointing = question.follow or question.language
-        if context.topic is not None and pointing and not has_topic(question):
+        if context.topic is not None and self.points_at_last(question):
             return self.about_last(question, context)
         if question.follow == "another" and context.topic is not None:
             return self.another(question, context)
@@ -292,6 +303,22 @@ class Chat:
             return dataclasses.replace(decision, shape="plain")
         return decision
 
+    def points_at_last(self, question: Question) -> bool:
+        """A question about the answer just given: "第几条？", and also "第几条？我截图发给
+        合伙人看看" or "用英文说一下，我要转给外国同事", whose other clauses ask nothing the
+        document answers."""
+        if not (question.follow or question.language):
+            return False
+        if not has_topic(question):
+            return True
+        clauses = re.findall(r"[^，,。.！!？?；;\s]+[？?]?", question.text)
+        asking = [c for c in clauses if (lambda q: q.follow or q.language)(understand(c))]
+        if not asking or any(has_topic(understand(c)) for c in asking):
+            return False
+        # the other clauses say why ("我要发给外国朋友"), unless one asks something itself
+        rest = [c for c in clauses if c not in asking and ASKS.search(c)]
+        return not any(self.scope(understand(c)).in_scope for c in rest)
+
     def in_context(self, question: Question, context: Context) -> Decision:
         vague = not has_topic(question)
         if vague and context.persona and question.measure_reference is None:
@@ -301,12 +328,18 @@ class Chat:
         if context.topic is None or question.measure_reference is not None:
             return own
         short = len(tokens(question.text)) <= 1  # "企业呢"
-        # a message the document does not answer alone, for want of evidence rather than
-        # for being about something it leaves open, may lean on the topic: "年轻人也能去吗"
-        leaning = not own.in_scope and not own.uncovered and own.against <= own.support
+        # it is about something the document leaves open when it is nearer a question the
+        # document does not answer, or resembles one clearly ("那我去办消费贷，哪家银行…");
+        # otherwise a message the document does not answer alone, for want of evidence, may
+        # lean on the topic: "年轻人也能去吗"
+        standalone = len(topic_words(question)) >= STANDALONE_WORDS
+        # a short one ("年轻人也能去吗") must be clearly nearer: it says too little to tell
+        nearer_open = own.against - own.support > (0.0 if standalone else self.gate.margin)
+        resembles_open = own.reason == "outside" and own.against >= self.gate.floor
+        leaves_open = bool(own.uncovered) or nearer_open or (standalone and resembles_open)
+        leaning = not own.in_scope and not leaves_open
         if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
             return own
-        leaves_open = own.uncovered or own.against > own.support
         if not own.in_scope and leaves_open and not vague:
             return own  # "那买车有补贴吗？" changes the subject to one the document leaves open
         points_back = bool(POINTS_BACK.search(question.text))
@@ -334,13 +367,18 @@ class Chat:
         )
 
     def for_persona(
-        self, question: Question, audiences: tuple[str, ...], said: str = "", gap: float = LIST_GAP
+        self,
+        question: Question,
+        audiences: tuple[str, ...],
+        said: str = "",
+        gap: float = LIST_GAP,
+        also: set[Key] | None = None,
     ) -> Decision:
-        """The measures tagged for the person's audiences, best first for what they said;
-        those within `gap` of the best."""
+        """The measures tagged for the person's audiences (and `also` these), best first
+        for what they said; those within `gap` of the best."""
         searched = question.after(understand(said)) if said else question
         decision = self.scope(searched)
-        tagged = self.serving(audiences)
+        tagged = self.serving(audiences) | (also or set())
         serving = [m for m in decision.ranked if key(m) in tagged]
         best = serving[0].score if serving else 0.0
         chosen = self.spread([m for m in serving if best - m.score <= gap])[:PERSONA_LISTED]
@@ -465,14 +503,29 @@ class Chat:
         for measure in decision.ranked:
             best.setdefault(measure.doc_id, measure.score)
         leader = max(best.values())
+        holding = self.holding_rare_words(question)
         chosen: list[RankedMeasure] = []
         for measure in decision.ranked:
             close = best[measure.doc_id] - measure.score <= LIST_GAP
             if leader - best[measure.doc_id] > DOCUMENT_GAP:
                 continue
-            if key(measure) in tagged or measure.lexical >= 0.5 or close:
+            named = key(measure) in tagged or key(measure) in holding
+            if named or (not holding and (measure.lexical >= 0.5 or close)):
                 chosen.append(measure)
         return dataclasses.replace(decision, cite=self.spread(chosen)[:LISTED], shape=shape)
+
+    def holding_rare_words(self, question: Question) -> set[Key]:
+        """The measures that hold a word of the question found in only a few measures:
+        "哪几条提到了游戏" lists each measure that says 游戏, and no other."""
+        lexical = self.retriever.lexical
+        found: set[Key] = set()
+        for word in tokens(question.text):
+            if len(word) < 2:
+                continue
+            having = {at for at in lexical.texts if lexical.contains(at, word)}
+            if len(having) <= RARE_WORD_MEASURES:
+                found |= having
+        return found
 
     def spread(self, measures: list[RankedMeasure]) -> tuple[RankedMeasure, ...]:
         """Among several documents, a few measures of each rather than all of one."""

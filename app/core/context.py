@@ -45,7 +45,8 @@ FOLLOW_WORDS = frozenset(
         "展开 说说 讲讲 说下 讲下 详细 详细点 具体 具体点 细说 再说 多说 一点 点 些 原文 "
         "怎么 怎么说 "
         "这是 那是 第几条 哪一条 哪条 一条 几条 第几 出自 规定 写的 写 第一个 第二个 第三个 第四个 "
-        "第五个 最后 最后一个 中间 那个 头一个 一个 个 还有 别的 其他 其它 另外 没 没有 用 大白话 "
+        "第五个 最后 最后一个 中间 那个 那种 这种 头一个 一个 个 还有 别的 其他 其它 另外 "
+        "没 没有 不能 多少 是多少 关注 用 大白话 "
         "白话 通俗 简单 简单点 意思 啥 啥意思 什么 什么意思 人话 听不懂 看不懂 英文 英语 中文 "
         "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
@@ -73,10 +74,15 @@ def has_topic(question: Question) -> bool:
     """Whether a message names something of its own, beyond pointing at the last answer
     ("第二个呢，具体讲讲"), asking an open aspect of it ("给钱吗，给多少") or asking what is
     there for the asker ("有啥政策能用上")."""
+    return bool(topic_words(question))
+
+
+def topic_words(question: Question) -> list[str]:
+    """The words of a message that name something, beyond pointing and asking."""
     rest = question.text
     for pattern in POINTING:
         rest = pattern.sub(" ", rest)
-    return any(len(word) >= 2 and word not in FOLLOW_WORDS for word in tokens(rest))
+    return [word for word in tokens(rest) if len(word) >= 2 and word not in FOLLOW_WORDS]
 
 
 def cited_in(text: str, corpus: Corpus) -> tuple[Key, ...]:

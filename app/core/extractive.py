@@ -11,7 +11,7 @@ citation keeps the Chinese original.
 
 import re
 
-from app.core.grounding import unsupported_claims
+from app.core.grounding import claimed_in_question
 from app.core.question import Question
 from app.core.retrieve import Key, RankedMeasure, tokens
 from app.core.scope import Decision
@@ -221,7 +221,7 @@ class Composer:
     def corrections(self, question: Question, cited: list[Key], english: bool) -> list[str]:
         """What the question claims that the cited text does not hold: said, not repeated."""
         text = "".join(self.measure(at).text for at in cited)
-        if unsupported_claims(question.text, text):
+        if claimed_in_question(question.text, text):
             return [self.say(english, "claim.number")]
         if question.confirming:
             claimed = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))

@@ -134,3 +134,26 @@ def unsupported_claims(text: str, sources: str) -> tuple[str, ...]:
         for claim, key in claims(text)
         if claim.strip() not in sources and (key is None or key not in stated)
     )
+
+
+# the figures a question can claim of a benefit: money, a share, a span of time, a rate
+CLAIMED_UNITS = frozenset(("元", "%", "折", "倍", "天", "日", "月", "年", "小时", "周"))
+
+
+def claimed_in_question(text: str, sources: str) -> tuple[str, ...]:
+    """The figures a question states of a benefit (5千元, 3天内, 打8折, 1个亿) that the
+    sources do not hold. A person's own figures (我爸78了, 三口人, 开了2家店) and dates
+    (2026年) are no claim about the policy; a bare figure is, from 100 up (补贴5000对吧)."""
+    text = re.sub(r"(\d)\s*个\s*(亿|万)", r"\1\2", text)  # 1个亿
+    unsupported = set(unsupported_claims(text, sources))
+    found = []
+    for claim, key in claims(text):
+        if claim not in unsupported:
+            continue
+        magnitude = re.search(r"[千万亿kKwW]|thousand|million|billion", claim)
+        unit = key[1] if key else ""
+        year = unit in ("年", "") and key is not None and 1900 <= key[0] <= 2100
+        large = not unit and key is not None and key[0] >= 100 and not year
+        if magnitude or large or (unit in CLAIMED_UNITS and not year):
+            found.append(claim)
+    return tuple(found)

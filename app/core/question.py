@@ -46,7 +46,7 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "count": re.compile(
-        r"(一共|总共|共计|共有|总计|全文|文件|政策|这份|该).{0,8}(多少|几)(条|项|个措施|点)"
+        r"(一共|总共|共计|共有|总计|全文|文件|政策|这份|该).{0,8}(?<![哪第])(多少|几)(条|项|个措施|点)"
         r"|^(它|这)?(有|包括|包含)?(多少|几)(条|项)(措施|内容)?[？?吗呢]*$|措施.{0,4}(数量|总数)"
         r"|how many (measures|articles|items|points)",
         re.I,
@@ -85,6 +85,12 @@ CLOSING = re.compile(
     r"^((好的|好|嗯|行|ok|okay|明白了?|了解了?|知道了|懂了|清楚了|收到|谢谢(你|您)?|谢(啦|了|咯)|多谢|感谢|"
     r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
+    re.I,
+)
+# words around a question about the document that name nothing ("请问这个是什么时候出台的")
+SCAFFOLD = re.compile(
+    r"请问|一下|这个|那个|它|是|的|了|吗|呢|啊|呀|吧|上海市?|市里|政府|咱们?|我们?|你们?|想|问|知道"
+    r"|\b(the|this|it|is|was|were|please|i|we|you|want|to|know|tell|me)\b|[\W\d_]",
     re.I,
 )
 # a meta pattern only counts when the question is about the document, not a topic in it
@@ -139,7 +145,8 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
 }
 YES_NO = re.compile(
-    r"(吗|(?<!什)么|嘛)[？?。！!]*$|是不是|有没有|能不能|会不会|可不可以|对不对|是否|行不行"
+    r"(吗|(?<!什)么|嘛)[？?。！!]*$|是不是|有没有|有木有|有冇|能不能|会不会|可不可以|对不对|是否"
+    r"|行不行|能否"
     r"|^(is|are|do|does|did|can|could|will|would|should|has|have)\b",
     re.I,
 )
@@ -176,6 +183,7 @@ ANOTHER = re.compile(
 PLAIN = re.compile(
     r"大白话|通俗|简单(点|些|一点)?(说|讲|解释)|(讲|说|解释)得?(简单|通俗)|简单(点|些)"
     r"|说人话|听不懂|看不懂|不太懂|没看懂|啥意思|什么意思"
+    r"|[^，。？?\s]{0,6}(也|都)(能|可以)?(听|看)得?懂(的|那种)?"
     r"|explain (it )?(simply|in simple)|simple (terms|words|english)|plain (english|words|language)"
     r"|eli5|simpler|layman",
     re.I,
@@ -277,9 +285,18 @@ def is_english(text: str) -> bool:
 
 def meta_kinds(text: str) -> tuple[str, ...]:
     kinds = tuple(kind for kind, pattern in META_PATTERNS.items() if pattern.search(text))
-    if kinds and not DOCUMENT_WORDS.search(text) and kinds != ("date",) and kinds != ("issuers",):
-        return ()
-    return kinds
+    if not kinds or DOCUMENT_WORDS.search(text):
+        return kinds
+    if kinds in (("date",), ("issuers",)) and not own_subject(text, META_PATTERNS[kinds[0]]):
+        return kinds  # "什么时候发布的？", "谁印发的": the document is understood
+    return ()
+
+
+def own_subject(text: str, asked: re.Pattern[str]) -> bool:
+    """Whether a question names something of its own beside what it asks: "理疗的团体标准
+    什么时候出台" asks about the standard, not about the document."""
+    rest = SCAFFOLD.sub("", asked.sub("", text))
+    return len(CJK.findall(rest)) + 2 * len(re.findall(r"[a-z]{3,}", rest, re.I)) > 3
 
 
 def follow_up(text: str) -> tuple[str | None, int | None]:
