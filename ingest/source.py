@@ -4,7 +4,9 @@
     <name>.json   doc_id, title, issuer, date, doc_number, url, audiences,
                   status (current | superseded), superseded_by; and optionally the reviewed
                   extras: notes_file (English renderings, audiences per measure, plain-word
-                  summaries), examples_file, outside_file, not_covered_file
+                  summaries), examples_file, outside_file, not_covered_file; coverage_zh/en
+                  (what the measures cover, in a phrase) and suggested_zh/en (questions to
+                  start with), else made from the text
 
 The default corpus is the bundled 2025 measures alone (ingest/data/).
 """
@@ -60,6 +62,8 @@ class Policy:
     sections_en: tuple[str, ...] = ()
     coverage_zh: str = ""  # what the measures are about, in a phrase, for refusals
     coverage_en: str = ""
+    suggested_zh: tuple[str, ...] = ()  # questions to start with, each one it answers
+    suggested_en: tuple[str, ...] = ()
     intro_en: str = ""
     doc_number: str | None = None  # 文号, e.g. 沪府办发〔2025〕23号
     url: str | None = None
@@ -160,6 +164,8 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         sections_en=tuple(meta.get("sections_en", ())),
         coverage_zh=meta.get("coverage_zh", ""),
         coverage_en=meta.get("coverage_en", ""),
+        suggested_zh=tuple(meta.get("suggested_zh", ())),
+        suggested_en=tuple(meta.get("suggested_en", ())),
         intro_en=meta.get("intro_en", ""),
         doc_number=meta.get("doc_number") or document.doc_number,
         url=meta.get("url"),

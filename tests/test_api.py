@@ -265,3 +265,10 @@ def test_when_something_in_a_measure_comes_is_not_the_documents_date(client: Tes
 def test_a_listing_by_word_names_every_measure_that_says_it(client: TestClient) -> None:
     body = ask(client, "我们是做手机游戏的，文件里哪几条提到了游戏？")
     assert {9, 12} <= {c["measure"] for c in body["citations"]}
+
+
+def test_the_welcome_questions_come_in_both_languages(client: TestClient) -> None:
+    body = client.get("/v1/suggestions").json()
+    assert body["suggestions"] and body["suggestions_en"]
+    for question in body["suggestions"][:2] + body["suggestions_en"][:2]:
+        assert ask(client, question)["grounded"] is True, question

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 
 from app.api import create_app
+from app.core.extractive import Composer
 from app.tools.cli import main
 from app.tools.evaluate import evaluate_answers, load_golden
 from ingest.run import ingest
@@ -217,3 +218,10 @@ def test_a_running_service_follows_a_reingested_corpus_folder(tmp_path: Path) ->
             time.sleep(0.1)
         body = ask(client, "我家老人需要长期护理，有什么养老服务？")
         assert body["citations"][0]["doc_id"] == DEFAULT
+
+
+def test_a_document_without_written_extras_speaks_from_its_text(corpus: Corpus) -> None:
+    composer = Composer(Corpus((corpus.document(LEASE),)))
+    assert composer.examples(False)[0] == "第1条「加快建设国际数字广告之都」讲了什么？"
+    assert composer.examples(True)[0] == "What does measure 1 say?"
+    assert "实施优势行业聚集行动" in composer.coverage(False)

@@ -32,17 +32,6 @@ CLAIM_SCAFFOLD = re.compile(
     r"\b(right|is it true|i heard|i read|correct|isn't it|the policy|says?|that)\b",
     re.I,
 )
-EXAMPLES_ZH = (
-    "我家老人需要长期护理，有什么养老服务？",
-    "我们公司有动漫IP，政府对IP授权合作有什么支持？",
-    "外国游客来上海，有哪些多语种服务？",
-    "开一家主打海外美食的餐厅，有什么鼓励政策？",
-)
-EXAMPLES_EN = (
-    "Is there support for eldercare services?",
-    "What support is there for companies that own IP?",
-    "Are there multilingual services for foreign visitors?",
-)
 
 
 def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
@@ -396,8 +385,8 @@ class Composer:
         policy = self.policy
         count = len(policy.document.measures)
         title = policy.title_en if english else policy.title
-        coverage = policy.coverage_en if english else policy.coverage_zh
-        examples = EXAMPLES_EN if english else EXAMPLES_ZH
+        coverage = self.coverage(english)
+        examples = self.examples(english)
         if decision.reason == "no_such_measure":
             text = self.say(
                 english, "refusal.no_such_measure", count=count, last=int_to_chinese(count)
@@ -410,6 +399,32 @@ class Composer:
         key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
         text = self.say(english, key, title=title, count=count, coverage=coverage)
         return Answer(text, (), False, examples)
+
+    def examples(self, english: bool) -> tuple[str, ...]:
+        """Questions to start with: the metadata's, else one on the first measure of each
+        of the first sections, which a lookup always answers."""
+        policy = self.policy
+        given = policy.suggested_en if english else policy.suggested_zh
+        if given:
+            return given
+        firsts = {m.section: m for m in reversed(policy.document.measures)}
+        chosen = sorted(firsts.values(), key=lambda m: m.number)[:3]
+        if english:
+            return tuple(f"What does measure {m.number} say?" for m in chosen)
+        return tuple(f"{spoken_label(m.label)}「{m.title}」讲了什么？" for m in chosen)
+
+    def coverage(self, english: bool) -> str:
+        """What the measures are about, in a phrase: the metadata's, else the headings."""
+        policy = self.policy
+        given = policy.coverage_en if english else policy.coverage_zh
+        if given:
+            return given
+        if english and policy.sections_en:
+            return ", ".join(policy.sections_en)
+        sections = [s.heading for s in policy.document.sections]
+        headings = [re.sub(r"^[一二三四五六七八九十]+、|^第.{1,4}章\s*", "", h) for h in sections]
+        named = headings or [m.title for m in policy.document.measures[:6]]
+        return (", " if english else "、").join(named)
 
     def summary(self, english: bool) -> Answer:
         policy = self.policy
@@ -444,7 +459,7 @@ class Composer:
                     titles=titles,
                 )
             )
-        return Answer("\n".join(lines), (), True, EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2])
+        return Answer("\n".join(lines), (), True, self.examples(english)[:2])
 
     def facts(self, kinds: tuple[str, ...], aspects: tuple[str, ...], english: bool) -> Answer:
         policy = self.policy
@@ -481,7 +496,7 @@ class Composer:
             asked = [a for a in ASPECT_ORDER if a in aspects] or ["amount"]
             parts += [self.say(english, f"open.{aspect}") for aspect in asked]
         lead = self.say(english, "meta.lead", title=policy.title_en if english else policy.title)
-        examples = EXAMPLES_EN[:2] if english else EXAMPLES_ZH[:2]
+        examples = self.examples(english)[:2]
         return Answer(lead + (" " if english else "").join(parts), (), True, examples)
 
     def basis(self) -> str:

@@ -287,8 +287,8 @@ def meta_kinds(text: str) -> tuple[str, ...]:
     kinds = tuple(kind for kind, pattern in META_PATTERNS.items() if pattern.search(text))
     if not kinds or DOCUMENT_WORDS.search(text):
         return kinds
-    if kinds in (("date",), ("issuers",)) and not own_subject(text, META_PATTERNS[kinds[0]]):
-        return kinds  # "什么时候发布的？", "谁印发的": the document is understood
+    if len(kinds) == 1 and not own_subject(text, META_PATTERNS[kinds[0]]):
+        return kinds  # "什么时候发布的？", "一共多少条": the document is understood
     return ()
 
 

@@ -184,6 +184,7 @@ class DocumentList(BaseModel):
 
 class Suggestions(BaseModel):
     suggestions: list[str]
+    suggestions_en: list[str] = Field(description="the same welcome, for English speakers")
 
 
 class ErrorDetail(BaseModel):

@@ -9,7 +9,7 @@
   let busy = false;
   let turnCount = 0;
   let measureList = null;
-  let suggested = []; // /v1/suggestions, in Chinese
+  let suggested = { zh: [], en: [] }; // /v1/suggestions: the welcome questions
   let documents = []; // /v1/documents: a filter is shown when there is more than one
   let narrowedTo = ""; // the doc_id the person narrowed the answers to; "" for all
 
@@ -100,12 +100,6 @@
       all_documents: "All documents",
       superseded: (title) => `${title} (superseded)`,
       browse_hint_document: "Pick one to read it.",
-      // the welcome questions in English (/v1/suggestions has Chinese ones)
-      examples: [
-        "Are there multilingual menus for foreign visitors?",
-        "What eldercare services are there for older people?",
-        "I run a restaurant",
-      ],
     },
   };
   const englishPreferred = () => {
@@ -592,7 +586,8 @@
   async function loadSuggestions() {
     const target = $("suggestions");
     try {
-      ({ suggestions: suggested } = await getJSON("/v1/suggestions"));
+      const { suggestions, suggestions_en: english } = await getJSON("/v1/suggestions");
+      suggested = { zh: suggestions, en: english || suggestions };
       showSuggestions();
     } catch (error) {
       target.replaceChildren(errorBox(error, loadSuggestions));
@@ -600,7 +595,7 @@
   }
 
   function showSuggestions() {
-    const questions = t("examples") || suggested;
+    const questions = suggested[language];
     if (questions.length) $("suggestions").replaceChildren(...chips(questions).children);
   }
 
