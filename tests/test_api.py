@@ -272,3 +272,9 @@ def test_the_welcome_questions_come_in_both_languages(client: TestClient) -> Non
     assert body["suggestions"] and body["suggestions_en"]
     for question in body["suggestions"][:2] + body["suggestions_en"][:2]:
         assert ask(client, question)["grounded"] is True, question
+
+
+def test_a_mixed_question_is_answered_on_its_covered_part(client: TestClient) -> None:
+    body = ask(client, "我爸想报个老年大学，顺便问下他的养老金啥时候涨？")
+    assert [c["measure"] for c in body["citations"]][:1] == [3]
+    assert "养老金" in body["answer"] and "没有专门提到" in body["answer"]

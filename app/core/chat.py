@@ -18,14 +18,23 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.context import PERSONA, Context, audiences_of, has_topic, read, topic_words
-from app.core.extractive import Composer, key
+from app.core.context import (
+    Context,
+    audiences_of,
+    document_named,
+    has_topic,
+    read,
+    topic_words,
+    unnamed,
+)
+from app.core.extractive import Composer
+from app.core.listing import LIST_GAP, LISTED, Lists, is_keyword, stated_persona
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
-from app.core.retrieve import Key, RankedMeasure, Retriever, tokens
+from app.core.retrieve import Key, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide
 from app.core.turn import Done, Event, Reply, Turn
-from ingest.source import Corpus, Policy
+from ingest.source import Corpus
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -47,31 +56,14 @@ PERSONA_BONUS = 0.006
 DECISIVE_GAP = 0.02
 # "还有吗": further measures count when they score this close to the best
 ANOTHER_GAP = 0.05
-# a listing or a keyword's overview: measures this close to the best, at most this many
-LIST_GAP = 0.02
-LISTED = 6
 # a follow-up with this many words of its own is a question of its own
 STANDALONE_WORDS = 3
-# a listing's word found in at most this many measures names them
-RARE_WORD_MEASURES = 3
-PERSONA_LISTED = 6
-# a listing across documents: a document whose best measure trails the leader's by more
-# than this holds nothing worth listing; at most this many measures of each
-DOCUMENT_GAP = 0.03
-PER_DOCUMENT = 3
-# this many characters of a document's title in a question name that document
-DOC_NAME_RUN = 5
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
 ASKS = re.compile(
     r"[？?]$|吗|呢|什么|啥|怎么|咋|哪|谁|几|多少|是否|有没有|能不能|可不可以|会不会"
     r"|\b(what|how|which|who|when|where|why|can|could|is|are|do|does)\b",
     re.I,
-)
-KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
-# a keyword is a topic alone: no one asking, nothing asked
-NOT_KEYWORD = re.compile(
-    r"我|你|您|想|要|吗|呢|吧|么|怎|什么|如何|能|可以|是|\b(i|we|you|what|how)\b", re.I
 )
 
 
@@ -92,66 +84,6 @@ def switches_topic(own: Decision) -> bool:
     return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
 
 
-def document_named(text: str, corpus: Corpus) -> str | None:
-    """The document a question names: by one of its short names, or by a long enough
-    piece of its title."""
-    if len(corpus) < 2:
-        return None
-    lowered = text.lower()
-    for policy in corpus.documents:
-        if any(alias.lower() in lowered for alias in policy.aliases):
-            return policy.doc_id
-    best, length = None, 0
-    for policy in corpus.documents:
-        shared = longest_common_run(text, policy.title.removeprefix("上海市"))
-        if shared >= DOC_NAME_RUN and shared > length:
-            best, length = policy.doc_id, shared
-    return best
-
-
-def longest_common_run(a: str, b: str) -> int:
-    return len(common_run(a, b))
-
-
-def common_run(a: str, b: str) -> str:
-    """The longest piece of `a` that is also in `b`."""
-    found = ""
-    for start in range(len(a)):
-        for end in range(start + len(found) + 1, len(a) + 1):
-            if a[start:end] not in b:
-                break
-            found = a[start:end]
-    return found
-
-
-def unnamed(text: str, policy: Policy) -> str:
-    """The question without the document's name: "老年人权益保障条例对监护怎么规定" is
-    about guardianship, and the name would match the measure that repeats it."""
-    for alias in sorted(policy.aliases, key=len, reverse=True):
-        text = re.sub(re.escape(alias), " ", text, flags=re.I)
-    run = common_run(text, policy.title.removeprefix("上海市"))
-    if len(run) >= DOC_NAME_RUN:
-        text = text.replace(run, " ")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
-    """The audiences of a message that only says who the person is ("我是开健身房的")."""
-    if question.yes_no or re.search(
-        r"[？?]|什么|怎么|哪|啥|咋|有没|\b(what|how|which|any)\b", question.text, re.I
-    ):
-        return ()
-    return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
-
-
-def is_keyword(question: Question) -> bool:
-    """One or two words and nothing else: "电竞", "养老", "night school"."""
-    text = question.text
-    if not KEYWORD.match(text) or NOT_KEYWORD.search(text):
-        return False
-    return len(text.split()) <= 2 if question.english else len(text) <= 6
-
-
 class Chat:
     def __init__(
         self,
@@ -167,12 +99,7 @@ class Chat:
         # with a chat model: answers it writes, follow-ups it condenses
         self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
-        # the measures each audience is tagged on: a measure's own tags, else its document's
-        self.tagged: dict[str, set[Key]] = {}
-        for policy in corpus.documents:
-            for measure in policy.document.measures:
-                for audience in policy.audiences_of(measure.number):
-                    self.tagged.setdefault(audience, set()).add((policy.doc_id, measure.number))
+        self.lists = Lists(corpus, retriever.lexical)
         # among several documents, a chat over each alone: a client may narrow to one
         self.within: dict[str, Chat] = {}
         if len(corpus) > 1:
@@ -282,7 +209,7 @@ class Chat:
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
             # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"
             listed = self.for_persona(
-                question, named, gap=1.0, also=self.holding_rare_words(question)
+                question, named, gap=1.0, also=self.lists.holding_rare_words(question)
             )
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
         if context.topic is not None and self.points_at_last(question):
@@ -378,10 +305,7 @@ class Chat:
         for what they said; those within `gap` of the best."""
         searched = question.after(understand(said)) if said else question
         decision = self.scope(searched)
-        tagged = self.serving(audiences) | (also or set())
-        serving = [m for m in decision.ranked if key(m) in tagged]
-        best = serving[0].score if serving else 0.0
-        chosen = self.spread([m for m in serving if best - m.score <= gap])[:PERSONA_LISTED]
+        chosen = self.lists.for_persona(decision.ranked, audiences, gap, also)
         if not chosen:
             return dataclasses.replace(decision, question=question)
         return dataclasses.replace(
@@ -394,15 +318,11 @@ class Chat:
             english=question.answer_in_english,
         )
 
-    def serving(self, audiences: tuple[str, ...]) -> set[Key]:
-        """The measures tagged for these audiences."""
-        return set().union(*(self.tagged.get(a, set()) for a in audiences))
-
     def covered_part(self, decision: Decision) -> Decision:
-        """A mixed question ("想做智能化改造，另外员工社保能不能减免？") that fails as a whole
-        for its uncovered part: the part the document covers is answered, and the answer
-        names the rest as left open."""
-        if decision.in_scope or not decision.uncovered:
+        """A mixed question ("想做智能化改造，另外员工社保能不能减免？"): the part the document
+        covers is answered, searched alone so the other part does not pull the ranking
+        aside, and the answer names the rest as left open."""
+        if not decision.uncovered or (decision.in_scope and decision.reason != "evidence"):
             return decision
         question = decision.question
         parts = [p.strip(" ，,、") for p in MIXED.split(question.text)]
@@ -420,7 +340,7 @@ class Chat:
         """The measures serving the person's audience, a little higher."""
         if not context.persona or not decision.in_scope or decision.shape != "answer":
             return decision
-        serving = self.serving(context.persona)
+        serving = self.lists.serving(context.persona)
         ranked = sorted(
             decision.ranked,
             key=lambda m: -(m.score + (PERSONA_BONUS if key(m) in serving else 0)),
@@ -491,50 +411,6 @@ class Chat:
         return dataclasses.replace(answered, shape="another", cite=further)
 
     def listed(self, decision: Decision, shape: str) -> Decision:
-        """Every measure that answers a listing ("给老年人的有哪几条") or a keyword ("电竞"):
-        those tagged for the audience it names, those holding its words, and those
-        scoring close to the best."""
-        question = decision.question
-        audiences = audiences_of(question.text, self.corpus) if shape == "listing" else ()
-        tagged = self.serving(audiences)
-        # each document's own best measure sets its bar: "哪些政策涉及养老" lists every
-        # document that holds the topic, with its measures
-        best: dict[str, float] = {}
-        for measure in decision.ranked:
-            best.setdefault(measure.doc_id, measure.score)
-        leader = max(best.values())
-        holding = self.holding_rare_words(question)
-        chosen: list[RankedMeasure] = []
-        for measure in decision.ranked:
-            close = best[measure.doc_id] - measure.score <= LIST_GAP
-            if leader - best[measure.doc_id] > DOCUMENT_GAP:
-                continue
-            named = key(measure) in tagged or key(measure) in holding
-            if named or (not holding and (measure.lexical >= 0.5 or close)):
-                chosen.append(measure)
-        return dataclasses.replace(decision, cite=self.spread(chosen)[:LISTED], shape=shape)
-
-    def holding_rare_words(self, question: Question) -> set[Key]:
-        """The measures that hold a word of the question found in only a few measures:
-        "哪几条提到了游戏" lists each measure that says 游戏, and no other."""
-        lexical = self.retriever.lexical
-        found: set[Key] = set()
-        for word in tokens(question.text):
-            if len(word) < 2:
-                continue
-            having = {at for at in lexical.texts if lexical.contains(at, word)}
-            if len(having) <= RARE_WORD_MEASURES:
-                found |= having
-        return found
-
-    def spread(self, measures: list[RankedMeasure]) -> tuple[RankedMeasure, ...]:
-        """Among several documents, a few measures of each rather than all of one."""
-        if len(self.corpus) == 1:
-            return tuple(measures)
-        counted: dict[str, int] = {}
-        kept = []
-        for measure in measures:
-            counted[measure.doc_id] = counted.get(measure.doc_id, 0) + 1
-            if counted[measure.doc_id] <= PER_DOCUMENT:
-                kept.append(measure)
-        return tuple(kept)
+        """Every measure that answers a listing ("给老年人的有哪几条") or a keyword ("电竞")."""
+        cite = self.lists.listed(decision.question, decision.ranked, shape)
+        return dataclasses.replace(decision, cite=cite, shape=shape)

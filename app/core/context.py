@@ -22,8 +22,10 @@ from app.core.question import (
 from app.core.retrieve import Key, tokens
 from app.core.turn import Turn
 from ingest.numerals import chinese_to_int
-from ingest.source import Corpus
+from ingest.source import Corpus, Policy
 
+# this many characters of a document's title in a question name that document
+DOC_NAME_RUN = 5
 POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 # a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
 # title before it (《…》第12条) or after it (measure (12) of "…") when there are several
@@ -126,3 +128,46 @@ def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Questi
                 persona, persona_text = found, question.text
     english = bool(answered) and is_english(answered)
     return Context(topic, cited_in(answered, corpus), answered, english, persona, persona_text)
+
+
+def document_named(text: str, corpus: Corpus) -> str | None:
+    """The document a question names: by one of its short names, or by a long enough
+    piece of its title."""
+    if len(corpus) < 2:
+        return None
+    lowered = text.lower()
+    for policy in corpus.documents:
+        if any(alias.lower() in lowered for alias in policy.aliases):
+            return policy.doc_id
+    best, length = None, 0
+    for policy in corpus.documents:
+        shared = longest_common_run(text, policy.title.removeprefix("上海市"))
+        if shared >= DOC_NAME_RUN and shared > length:
+            best, length = policy.doc_id, shared
+    return best
+
+
+def longest_common_run(a: str, b: str) -> int:
+    return len(common_run(a, b))
+
+
+def common_run(a: str, b: str) -> str:
+    """The longest piece of `a` that is also in `b`."""
+    found = ""
+    for start in range(len(a)):
+        for end in range(start + len(found) + 1, len(a) + 1):
+            if a[start:end] not in b:
+                break
+            found = a[start:end]
+    return found
+
+
+def unnamed(text: str, policy: Policy) -> str:
+    """The question without the document's name: "老年人权益保障条例对监护怎么规定" is
+    about guardianship, and the name would match the measure that repeats it."""
+    for alias in sorted(policy.aliases, key=len, reverse=True):
+        text = re.sub(re.escape(alias), " ", text, flags=re.I)
+    run = common_run(text, policy.title.removeprefix("上海市"))
+    if len(run) >= DOC_NAME_RUN:
+        text = text.replace(run, " ")
+    return re.sub(r"\s+", " ", text).strip()

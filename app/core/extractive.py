@@ -13,7 +13,7 @@ import re
 
 from app.core.grounding import claimed_in_question
 from app.core.question import Question
-from app.core.retrieve import Key, RankedMeasure, tokens
+from app.core.retrieve import Key, RankedMeasure, key, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
 from app.core.wording import wording
@@ -38,10 +38,6 @@ def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
     """The reviewed English rendering, cut into the sentences of the Chinese text."""
     text = policy.notes[number].text_en if number in policy.notes else ""
     return tuple(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())) if text else ()
-
-
-def key(measure: RankedMeasure) -> Key:
-    return (measure.doc_id, measure.number)
 
 
 def spoken_label(label: str) -> str:

@@ -64,6 +64,10 @@ class RankedMeasure:
     own: float = 0.0  # the dense similarity of the measure's own text (no example questions)
 
 
+def key(measure: RankedMeasure) -> Key:
+    return (measure.doc_id, measure.number)
+
+
 @dataclass(frozen=True)
 class Retrieval:
     question: Question
