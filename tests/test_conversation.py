@@ -172,3 +172,11 @@ def test_a_follow_up_near_a_question_left_open_is_declined(client: TestClient) -
     first, loan = talk(client, "信用体系这条讲了什么", "那我去办消费贷，哪家银行利率最低？")
     assert cited(first)[0] == 15
     assert loan["grounded"] is False and loan["citations"] == []
+
+
+def test_saying_who_you_are_lists_what_serves_you(client: TestClient) -> None:
+    (retiree,) = talk(client, "I'm a retiree")
+    assert {3, 6} <= set(cited(retiree)) and retiree["persona"]
+    (owner,) = talk(client, "我们是开民宿的")
+    assert owner["grounded"] is True and cited(owner)
+    assert [p["id"] for p in owner["persona"]] == ["culture_tourism_sports"]

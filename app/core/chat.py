@@ -28,7 +28,7 @@ from app.core.context import (
     unnamed,
 )
 from app.core.extractive import Composer
-from app.core.listing import LIST_GAP, LISTED, Lists, is_keyword, stated_persona
+from app.core.listing import LIST_GAP, LISTED, PERSONA_GAP, Lists, is_keyword, stated_persona
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
 from app.core.retrieve import Key, Retriever, key, tokens
@@ -204,7 +204,7 @@ class Chat:
         if question.measure_reference is not None and len(self.corpus) > 1:
             return self.named_in_corpus(question, context)
         if said:  # "我是开健身房的", "I run a restaurant": the measures for them
-            return self.for_persona(question, said)
+            return self.for_persona(question, said, gap=PERSONA_GAP)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
             # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"

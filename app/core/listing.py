@@ -18,6 +18,8 @@ from ingest.source import Corpus
 # a listing or a keyword's overview: measures this close to the best, at most this many
 LIST_GAP = 0.02
 LISTED = 6
+# who a person says they are, alone: their audience's measures this close to the best
+PERSONA_GAP = 0.05
 PERSONA_LISTED = 6
 # a listing's word found in at most this many measures names them
 RARE_WORD_MEASURES = 3
