@@ -238,13 +238,15 @@ class Chat:
             return False
         if not has_topic(question):
             return True
-        clauses = re.findall(r"[^，,。.！!？?；;\s]+[？?]?", question.text)
-        asking = [c for c in clauses if (lambda q: q.follow or q.language)(understand(c))]
-        if not asking or any(has_topic(understand(c)) for c in asking):
+        clauses = {
+            c: understand(c) for c in re.findall(r"[^，,。.！!？?；;\s]+[？?]?", question.text)
+        }
+        asking = [q for q in clauses.values() if q.follow or q.language]
+        if not asking or any(has_topic(q) for q in asking):
             return False
         # the other clauses say why ("我要发给外国朋友"), unless one asks something itself
-        rest = [c for c in clauses if c not in asking and ASKS.search(c)]
-        return not any(self.scope(understand(c)).in_scope for c in rest)
+        rest = [q for c, q in clauses.items() if q not in asking and ASKS.search(c)]
+        return not any(self.scope(q).in_scope for q in rest)
 
     def in_context(self, question: Question, context: Context) -> Decision:
         vague = not has_topic(question)
