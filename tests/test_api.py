@@ -278,3 +278,26 @@ def test_a_mixed_question_is_answered_on_its_covered_part(client: TestClient) ->
     body = ask(client, "我爸想报个老年大学，顺便问下他的养老金啥时候涨？")
     assert [c["measure"] for c in body["citations"]][:1] == [3]
     assert "养老金" in body["answer"] and "没有专门提到" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("票根联动平台在哪下载？", "文件没有列出具体的机构、地点或名单"),
+        ("多语种导览图是强制要求吗？", "文件没有规定这是强制要求"),
+    ],
+)
+def test_where_and_must_are_open_aspects(client: TestClient, question: str, said: str) -> None:
+    assert said in ask(client, question)["answer"]
+
+
+def test_visa_free_is_not_a_question_of_price(client: TestClient) -> None:
+    body = ask(client, "Does the policy mention visa-free transit passengers?")
+    assert [c["measure"] for c in body["citations"]][:1] == [11]
+    assert "fees, prices" not in body["answer"]
+
+
+def test_a_word_the_text_only_negates_is_not_in_it(client: TestClient) -> None:
+    # （三） is about 非学科类 training: "学科类" is a claim the text does not hold
+    body = ask(client, "第三条说学科类培训也放开了对吗？")
+    assert "原文没有这样的说法" in body["answer"]

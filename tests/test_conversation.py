@@ -104,13 +104,26 @@ def test_a_follow_up_on_an_uncovered_topic_is_declined(client: TestClient) -> No
     assert follow["grounded"] is False and follow["citations"] == []
 
 
-@pytest.mark.parametrize("keyword", ["电竞", "养老"])
-def test_a_bare_keyword_gets_an_overview(client: TestClient, keyword: str) -> None:
+@pytest.mark.parametrize(
+    ("keyword", "lead", "quoted"),
+    [("养老", "文件里提到「养老」", "养老"), ("电竞", "与「电竞」相关", "电子竞技")],
+)
+def test_a_bare_keyword_gets_an_overview(
+    client: TestClient, keyword: str, lead: str, quoted: str
+) -> None:
     (reply,) = talk(client, keyword)
     assert reply["grounded"] is True and reply["citations"]
-    assert f"提到「{keyword}」" in reply["answer"]
+    # "mentions" only when the text says the word itself (电竞 is 电子竞技 there)
+    assert reply["answer"].startswith(lead)
     for citation in reply["citations"]:
         assert f"第{citation['label']}条「{citation['title']}」" in reply["answer"]
+    # each line quotes the sentence that says it, not the measure's first
+    assert all(quoted in c["quote"] for c in reply["citations"])
+
+
+def test_a_keywords_longer_word_names_its_measure_alone(client: TestClient) -> None:
+    (reply,) = talk(client, "市民夜校")
+    assert cited(reply) == [3] and "市民夜校" in reply["citations"][0]["quote"]
 
 
 def test_plain_words_answer_with_the_summary_and_quote_the_original(
@@ -180,3 +193,18 @@ def test_saying_who_you_are_lists_what_serves_you(client: TestClient) -> None:
     (owner,) = talk(client, "我们是开民宿的")
     assert owner["grounded"] is True and cited(owner)
     assert [p["id"] for p in owner["persona"]] == ["culture_tourism_sports"]
+
+
+def test_next_and_second_after_a_lookup_move_to_that_measure(client: TestClient) -> None:
+    _, after = talk(client, "第五条讲了什么", "下一条呢")
+    assert cited(after) == [6]
+    _, second = talk(client, "第一条讲了什么", "第二个呢")
+    assert cited(second) == [2]
+
+
+def test_who_you_are_with_a_question_is_answered_for_you(client: TestClient) -> None:
+    (body,) = talk(client, "我开了家小面馆，有啥政策？")
+    assert body["grounded"] is True and 5 in cited(body)
+    assert [p["id"] for p in body["persona"]] == ["catering"]
+    (english,) = talk(client, "I run a small cafe in Xuhui, anything here for me?")
+    assert english["grounded"] is True and 5 in cited(english)

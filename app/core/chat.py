@@ -28,7 +28,15 @@ from app.core.context import (
     unnamed,
 )
 from app.core.extractive import Composer
-from app.core.listing import LIST_GAP, LISTED, PERSONA_GAP, Lists, is_keyword, stated_persona
+from app.core.listing import (
+    LIST_GAP,
+    LISTED,
+    PERSONA_GAP,
+    Lists,
+    introduced,
+    is_keyword,
+    stated_persona,
+)
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
 from app.core.retrieve import Key, Retriever, key, tokens
@@ -193,7 +201,13 @@ class Chat:
         if persona is not None:
             context = dataclasses.replace(context, persona=persona)
         said = stated_persona(question, self.corpus)
+        # "我开餐厅的，有什么补贴": asked for them, answered for them, and remembered
+        asking_as = () if said else introduced(question, self.corpus)
+        if asking_as:
+            context = dataclasses.replace(context, persona=asking_as)
         decision = self.decide_in(question, history, context, said)
+        if asking_as and not decision.in_scope and not question.social:
+            decision = self.for_persona(question, asking_as)
         return dataclasses.replace(decision, persona=said or context.persona)
 
     def decide_in(
@@ -204,7 +218,11 @@ class Chat:
         if question.measure_reference is not None and len(self.corpus) > 1:
             return self.named_in_corpus(question, context)
         if said:  # "我是开健身房的", "I run a restaurant": the measures for them
-            return self.for_persona(question, said, gap=PERSONA_GAP)
+            also = self.lists.holding_rare_words(question)  # "开酒店的": the one naming 酒店
+            # who they are and nothing more gets all that serves them; with a need beside it
+            # ("我家老人需要长期护理"), what serves that need
+            gap = LIST_GAP if self.lists.says_more(question, said) else PERSONA_GAP
+            return self.for_persona(question, said, gap=gap, also=also)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
             # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"
@@ -224,7 +242,7 @@ class Chat:
         if decision.in_scope and decision.shape == "answer":
             if question.listing:
                 return self.listed(decision, "listing")
-            if is_keyword(question):
+            if is_keyword(question) and decision.reason == "evidence":
                 return self.listed(decision, "overview")
         if decision.in_scope and question.follow == "plain" and decision.shape == "named":
             return dataclasses.replace(decision, shape="plain")
@@ -373,6 +391,21 @@ class Chat:
                 shape="none",
                 english=english,
             )
+        if question.follow == "step" or (
+            # "第一条" then "第二个呢": a lookup's neighbour, not an item of a list of one
+            question.follow == "pick"
+            and len(prior) == 1
+            and context.topic.measure_reference is not None
+            and (question.pick or 1) > 1
+        ):
+            doc_id, number = key(prior[0])
+            target = number + (question.pick or 1) if question.follow == "step" else question.pick
+            assert target is not None
+            if 1 <= target <= len(self.corpus.document(doc_id).document.measures):
+                lookup = dataclasses.replace(question, measure_reference=target)
+                return dataclasses.replace(
+                    self.scope(lookup, (doc_id, target)), question=question, english=english
+                )
         if question.follow == "which":
             shape, cite = "which", prior
         elif question.follow == "pick":
@@ -380,7 +413,8 @@ class Chat:
             index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1
             cite, shape = [prior[max(-len(prior), min(index, len(prior) - 1))]], "named"
         else:
-            shape, cite = question.follow or "answer", prior[:1]
+            # "下一条" past the last measure: the one just given
+            shape, cite = (question.follow or "answer").replace("step", "named"), prior[:1]
         return dataclasses.replace(
             topic,
             question=question,

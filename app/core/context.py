@@ -15,6 +15,7 @@ from app.core.question import (
     MORE,
     PICK,
     PLAIN,
+    STEP,
     WHICH,
     Question,
     is_english,
@@ -26,7 +27,7 @@ from ingest.source import Corpus, Policy
 
 # this many characters of a document's title in a question name that document
 DOC_NAME_RUN = 5
-POINTING = (PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
+POINTING = (STEP, PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 # a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
 # title before it (《…》第12条) or after it (measure (12) of "…") when there are several
 CITED_LABEL = re.compile(

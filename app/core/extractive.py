@@ -13,7 +13,7 @@ import re
 
 from app.core.grounding import claimed_in_question
 from app.core.question import Question
-from app.core.retrieve import Key, RankedMeasure, key, tokens
+from app.core.retrieve import Key, RankedMeasure, key, says, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
 from app.core.wording import wording
@@ -24,10 +24,11 @@ from ingest.source import Corpus, Policy
 # a third evidence sentence is quoted when it scores this close to the first
 QUOTE_GAP = 0.03
 QUOTED = 3
-ASPECT_ORDER = ("amount", "fee", "time", "apply", "eligibility")
+ASPECT_ORDER = ("amount", "fee", "time", "apply", "where", "rule", "eligibility")
 # the words of a claim the question makes, other than scaffolding, must be in the text
 CLAIM_SCAFFOLD = re.compile(
-    r"对吧|对不对|是吧|是不是真的|是不是|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说|有人说|说是|"
+    r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|是不是|没错吧|是真的吗|真的吗|听说|据说|我看到|"
+    r"网上说|有人说|说是|"
     r"第[（(]?[一二三四五六七八九十\d]+[)）]?条|措施|文件|政策|规定|里|说|写|提到|"
     r"\b(right|is it true|i heard|i read|correct|isn't it|the policy|says?|that)\b",
     re.I,
@@ -136,6 +137,24 @@ class Composer:
             quoted += rendered[index] if english else chinese[index].text
         return quoted
 
+    def text_of(self, at: Key) -> str:
+        return f"{self.measure(at).text} {' '.join(self.english.get(at, ()))}"
+
+    def saying(self, measure: RankedMeasure, words: list[str]) -> list[int]:
+        """The sentence that says most of the words (the longer, the more), for a list's
+        line: "电竞" quotes the sentence on 电子竞技 standards, not the measure's best match."""
+        sentences = self.measure(key(measure)).sentences
+        rendered = self.english.get(key(measure), ())
+
+        def said(index: int) -> int:
+            text = sentences[index].text.lower()
+            if len(rendered) == len(sentences):
+                text += " " + rendered[index].lower()
+            return sum(len(w) for w in words if w in text)
+
+        best = max(range(len(sentences)), key=said, default=None)
+        return [best] if best is not None and said(best) else []
+
     def evidence_indexes(self, measure: RankedMeasure, count: int = QUOTED) -> list[int]:
         """The sentences that matter most, in the document's order: the best two, and a
         third when it scores close to the best."""
@@ -163,13 +182,10 @@ class Composer:
         )
 
     def heading(self, english: bool, template: str, at: Key, **values: object) -> str:
-        return self.say(
-            english,
-            template,
-            label=self.label(at, english),
-            title=self.title(at, english),
-            **values,
-        )
+        title = self.title(at, english)
+        if english:  # a title with quotes in it ("Digital+" scenes) sits inside ours
+            title = title.replace('"', "'")
+        return self.say(english, template, label=self.label(at, english), title=title, **values)
 
     # --- answers -------------------------------------------------------------------------
 
@@ -212,7 +228,7 @@ class Composer:
             claimed = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))
             text = text.lower()
             english_text = " ".join(" ".join(self.english.get(at, ())) for at in cited).lower()
-            if any(w not in text and w not in english_text for w in claimed):
+            if any(not says(text, w) and w not in english_text for w in claimed):
                 return [self.say(english, "claim.statement")]
         return []
 
@@ -305,7 +321,10 @@ class Composer:
             lines = [self.say(english, "listing.persona", count=len(shown))]
         elif decision.shape == "overview":
             keyword = decision.question.text.strip("？?。!！ ")
-            lines = [self.say(english, "listing.overview", keyword=keyword, count=len(shown))]
+            # "mention" only when each one says it: a typo (养老床为) is not the text's word
+            said = all(keyword.lower() in self.text_of(key(m)).lower() for m in shown)
+            template = "listing.overview" if said else "listing.overview_related"
+            lines = [self.say(english, template, keyword=keyword, count=len(shown))]
         else:
             lines = [self.say(english, "listing.lead", count=len(shown))]
         lines += self.corrections(decision.question, [key(m) for m in shown], english)
@@ -313,8 +332,9 @@ class Composer:
             self.say(english, f"open.{a}") for a in ASPECT_ORDER if a in decision.question.aspects
         ][:2]
         citations: dict[Key, Citation] = {}
+        words = [w for w in tokens(decision.question.text) if len(w) >= 2]
         for measure in shown:
-            indexes = self.evidence_indexes(measure, count=1)[:1]
+            indexes = self.saying(measure, words) or self.evidence_indexes(measure, count=1)[:1]
             line = self.sentences(key(measure), english, indexes)
             lines.append("- " + self.heading(english, "listing.item", key(measure), line=line))
             citations[key(measure)] = self.citation(measure, indexes)
@@ -384,14 +404,21 @@ class Composer:
         coverage = self.coverage(english)
         examples = self.examples(english)
         if decision.reason == "no_such_measure":
+            middle = policy.document.measures[(count - 1) // 2]
+            example = self.heading(english, "suggest.measure", (policy.doc_id, middle.number))
             text = self.say(
-                english, "refusal.no_such_measure", count=count, last=int_to_chinese(count)
+                english,
+                "refusal.no_such_measure",
+                count=count,
+                last=int_to_chinese(count),
+                example=example,
             )
             return Answer(text, (), False, examples)
         if decision.reason == "closing":
             return Answer(self.say(english, "refusal.closing"), (), True, ())
         if decision.reason == "no_previous":
-            return Answer(self.say(english, "refusal.no_previous"), (), False, examples)
+            text = self.say(english, "refusal.no_previous", example=examples[0])
+            return Answer(text, (), False, examples)
         key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
         text = self.say(english, key, title=title, count=count, coverage=coverage)
         return Answer(text, (), False, examples)

@@ -10,8 +10,8 @@ contributes none.
 
 import re
 
-from app.core.context import PERSONA, audiences_of
-from app.core.question import Question
+from app.core.context import PERSONA, audiences_of, topic_words
+from app.core.question import Question, understand
 from app.core.retrieve import Key, LexicalIndex, RankedMeasure, key, tokens
 from ingest.source import Corpus
 
@@ -30,8 +30,16 @@ PER_DOCUMENT = 3
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
-    r"我|你|您|想|要|吗|呢|吧|么|怎|什么|如何|能|可以|是|\b(i|we|you|what|how)\b", re.I
+    r"我|你|您|想|要|吗|呢|吧|么|怎|什么|如何|能|可以|是|谁|哪|几|多少|啥|咋"
+    r"|\b(i|we|you|what|how|who|which|where|when)\b",
+    re.I,
 )
+
+
+def introduced(question: Question, corpus: Corpus) -> tuple[str, ...]:
+    """The audiences of a message that says who the person is ("我是开健身房的", "我开餐厅的，
+    有什么补贴"), asking or not."""
+    return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
 
 
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
@@ -40,7 +48,7 @@ def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
         r"[？?]|什么|怎么|哪|啥|咋|有没|\b(what|how|which|any)\b", question.text, re.I
     ):
         return ()
-    return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
+    return introduced(question, corpus)
 
 
 def is_keyword(question: Question) -> bool:
@@ -65,6 +73,14 @@ class Lists:
     def serving(self, audiences: tuple[str, ...]) -> set[Key]:
         """The measures tagged for these audiences."""
         return set().union(*(self.tagged.get(a, set()) for a in audiences))
+
+    def says_more(self, question: Question, audiences: tuple[str, ...]) -> bool:
+        """Whether a message says more than who the person is: a need of their own."""
+        rest = PERSONA.sub(" ", question.text.lower())
+        words = [k.lower() for a in self.corpus.audiences if a.id in audiences for k in a.keywords]
+        for word in sorted(words, key=len, reverse=True):
+            rest = rest.replace(word, " ")
+        return bool(topic_words(understand(rest)))
 
     def for_persona(
         self,
@@ -107,12 +123,20 @@ class Lists:
         """The measures that hold a word of the question found in only a few measures:
         "哪几条提到了游戏" lists each measure that says 游戏, and no other."""
         found: set[Key] = set()
-        for word in tokens(question.text):
-            if len(word) < 2:
+        held: list[str] = []
+        # longest first, the whole of a short message too: 市民夜校 names its measure, and
+        # its 市民 then names no other
+        words = tokens(question.text)
+        whole = re.sub(r"[\W_]+", "", question.text.lower())
+        if len(whole) <= 12:
+            words.add(whole)
+        for word in sorted(words, key=len, reverse=True):
+            if len(word) < 2 or any(word in longer for longer in held):
                 continue
             having = {at for at in self.lexical.texts if self.lexical.contains(at, word)}
-            if len(having) <= RARE_WORD_MEASURES:
+            if having and len(having) <= RARE_WORD_MEASURES:
                 found |= having
+                held.append(word)
         return found
 
     def spread(self, measures: list[RankedMeasure]) -> tuple[RankedMeasure, ...]:

@@ -120,7 +120,8 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "fee": re.compile(
         r"多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
-        r"|\b(cost|costs|price|prices|fee|fees|free|charge|charges|pay|expensive|cheap)\b"
+        r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
+        r"|(?<!-)\bfree\b(?!-)"
         r"|how much (is|are|does|do|will)",
         re.I,
     ),
@@ -137,6 +138,16 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"|\bapply\b|application|sign up|register",
         re.I,
     ),
+    "where": re.compile(
+        r"哪家|哪几家|哪些(医院|酒店|商场|机构|学校|景区|店|平台|银行|公司|企业|地方|场馆)"
+        r"|(在|去)?哪(里|儿)?(能|可以|有)?(做|办|买|看|下载|找|玩|吃|用)|哪里有|地址|名单"
+        r"|\bwhich (hospital|hotel|bank|shop|store|company|companies|place|places|venue)s?\b"
+        r"|\bwhere (is|are|can)\b",
+        re.I,
+    ),
+    "rule": re.compile(
+        r"强制|必须|一定要|硬性|mandatory|compulsory|obligatory|\bmust\b|required to", re.I
+    ),
     "eligibility": re.compile(
         r"(申请|申报|享受|报名)?条件|资格|门槛|符合|够格|谁(能|可以)|哪些人(能|可以)"
         r"|什么(人|样的企业)(能|可以)|外地[^，。？?]{0,6}(能|可以)|能不能(申请|享受|报名|参加)"
@@ -152,7 +163,8 @@ YES_NO = re.compile(
 )
 # asking to confirm what the asker has heard: the part before is a claim about the text
 CONFIRMING = re.compile(
-    r"对吧|对不对|是吧|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说|有人说|说是"
+    r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说"
+    r"|有人说|说是"
     r"|\bright\?|is it true|i heard|i read|correct\?|isn't it|aren't they",
     re.I,
 )
@@ -160,6 +172,11 @@ CONFIRMING = re.compile(
 WHICH = re.compile(
     r"第几条|哪一条|哪条|哪个条款|哪一项|哪项|出自哪|哪里(写|说|规定)的|哪个措施|编号"
     r"|which (measure|article|item|one)|what (measure|article|number)",
+    re.I,
+)
+STEP = re.compile(
+    r"(下|后|上|前)一(条|项|个措施)|(下|后)面(那|一)条"
+    r"|\b(the )?(next|previous) (one|measure|article|item)\b",
     re.I,
 )
 PICK = re.compile(
@@ -300,7 +317,11 @@ def own_subject(text: str, asked: re.Pattern[str]) -> bool:
 
 
 def follow_up(text: str) -> tuple[str | None, int | None]:
-    """What a message asks about the answer just given, and which item it picks."""
+    """What a message asks about the answer just given, and which item it picks; "step"
+    moves from the measure just given to the next (1) or the one before (-1)."""
+    stepped = STEP.search(text)
+    if stepped:
+        return "step", -1 if re.search(r"上|前|previous|before", stepped.group(0), re.I) else 1
     picked = PICK.search(text)
     if picked:
         said = picked.group(0).lower()

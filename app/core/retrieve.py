@@ -97,6 +97,13 @@ def tokens(text: str) -> set[str]:
     }
 
 
+def says(text: str, word: str) -> bool:
+    """Whether a text says a word, not only its negation: 非学科类 does not say 学科类."""
+    return any(
+        not text[: m.start()].endswith(("非", "不")) for m in re.finditer(re.escape(word), text)
+    )
+
+
 class LexicalIndex:
     def __init__(self, corpus: Corpus) -> None:
         # a measure's words are its Chinese text's and its English rendering's
@@ -119,7 +126,9 @@ class LexicalIndex:
         return self._idf.get(word, self._unseen_idf)
 
     def contains(self, key: Key, word: str) -> bool:
-        return word in self.vocab[key] or (len(word) >= 2 and word in self.texts[key])
+        if len(word) >= 2:
+            return says(self.texts[key], word)
+        return word in self.vocab[key]
 
     def weights(self, words: set[str]) -> dict[str, float]:
         """Each word's share of the words' IDF mass: computed once a question."""
