@@ -208,3 +208,10 @@ def test_who_you_are_with_a_question_is_answered_for_you(client: TestClient) -> 
     assert [p["id"] for p in body["persona"]] == ["catering"]
     (english,) = talk(client, "I run a small cafe in Xuhui, anything here for me?")
     assert english["grounded"] is True and 5 in cited(english)
+
+
+def test_asking_only_what_serves_you_lists_your_measures(client: TestClient) -> None:
+    (body,) = talk(client, "I'm a foreign tourist in Shanghai, what helps me?")
+    assert 16 in cited(body) and body["answer"].startswith("Measures that concern you")
+    (subsidy,) = talk(client, "我开餐厅的，有什么补贴？")
+    assert cited(subsidy)[:1] == [5] and "文件没有规定具体的补贴金额" in subsidy["answer"]

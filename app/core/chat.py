@@ -205,7 +205,11 @@ class Chat:
         asking_as = () if said else introduced(question, self.corpus)
         if asking_as:
             context = dataclasses.replace(context, persona=asking_as)
-        decision = self.decide_in(question, history, context, said)
+        if asking_as and not self.lists.says_more(question, asking_as):
+            # "I'm a foreign tourist here, what helps me?": nothing asked but what serves them
+            decision = self.for_persona(question, asking_as, gap=PERSONA_GAP)
+        else:
+            decision = self.decide_in(question, history, context, said)
         if asking_as and not decision.in_scope and not question.social:
             decision = self.for_persona(question, asking_as)
         return dataclasses.replace(decision, persona=said or context.persona)

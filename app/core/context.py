@@ -58,7 +58,8 @@ FOLLOW_WORDS = frozenset(
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
         "english chinese please translate that into answer again one first second third last "
-        "middle else other anything which measure article number say says said"
+        "middle else other anything which measure article number say says said helps offer "
+        "offers available"
     ).split()
 )
 

@@ -27,6 +27,7 @@ RARE_WORD_MEASURES = 3
 # than this holds nothing worth listing; at most this many measures of each
 DOCUMENT_GAP = 0.03
 PER_DOCUMENT = 3
+FILLER = frozenset("了家小个一间所的开做办搞")
 KEYWORD = re.compile(r"^[\w+＋·\- ]{1,12}[？?。.!！]?$")
 # a keyword is a topic alone: no one asking, nothing asked
 NOT_KEYWORD = re.compile(
@@ -80,7 +81,8 @@ class Lists:
         words = [k.lower() for a in self.corpus.audiences if a.id in audiences for k in a.keywords]
         for word in sorted(words, key=len, reverse=True):
             rest = rest.replace(word, " ")
-        return bool(topic_words(understand(rest)))
+        # "我开了家小面馆": 了家小 is how it was said, not a need
+        return any(set(w) - FILLER for w in topic_words(understand(rest)))
 
     def for_persona(
         self,

@@ -113,7 +113,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     "amount": re.compile(
         r"(补贴|资助|奖励|扶持|支持|补助|奖补|给|补|发)[^，。？?]{0,6}(多少|几万|几千|几百|多大)"
         r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
-        r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴"
+        r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴|(什么|哪些|啥)(补贴|奖励|资助)"
         r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
         r"|\bamount\b|subsid",
         re.I,
@@ -127,6 +127,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "time": re.compile(
         r"什么时候|啥时候|何时|哪天|几号|几月|哪年|截止|期限|多久|多长时间|几点|时间表|开到"
+        r"|多少天|几天|几个月|多少个工作日"
         r"|还会继续|到期|有效期|\bwhen\b|deadline|how long|what time|until when|start date",
         re.I,
     ),
@@ -146,7 +147,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "rule": re.compile(
-        r"强制|必须|一定要|硬性|mandatory|compulsory|obligatory|\bmust\b|required to", re.I
+        r"强制|必须|一定要|硬性|罚款|处罚|会不会罚|罚不罚"
+        r"|mandatory|compulsory|obligatory|\bmust\b|required to|penalt|\bfined?\b",
+        re.I,
     ),
     "eligibility": re.compile(
         r"(申请|申报|享受|报名)?条件|资格|门槛|符合|够格|谁(能|可以)|哪些人(能|可以)"
