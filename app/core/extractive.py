@@ -23,6 +23,8 @@ from ingest.source import Corpus, Policy
 
 # a third evidence sentence is quoted when it scores this close to the first
 QUOTE_GAP = 0.03
+# a suggested further measure scores at least this close to the one answered
+NEARBY_GAP = 0.03
 QUOTED = 3
 ASPECT_ORDER = ("amount", "fee", "time", "apply", "where", "rule", "eligibility")
 # the words of a claim the question makes, other than scaffolding, must be in the text
@@ -389,7 +391,11 @@ class Composer:
             self.heading(english, "suggest.plain", first),
         ]
         cited = {(c.doc_id, c.measure) for c in citations}
-        nearby = next((key(m) for m in decision.ranked if key(m) not in cited), None)
+        scores = {key(m): m.score for m in decision.ranked}
+        bar = scores.get(first, 0.0) - NEARBY_GAP  # a measure about as close, not any next one
+        nearby = next(
+            (key(m) for m in decision.ranked if key(m) not in cited and m.score >= bar), None
+        )
         if nearby is not None:
             found.append(self.heading(english, "suggest.measure", nearby))
         return tuple(found)
