@@ -225,3 +225,10 @@ def test_a_document_without_written_extras_speaks_from_its_text(corpus: Corpus) 
     assert composer.examples(False)[0] == "第1条「加快建设国际数字广告之都」讲了什么？"
     assert composer.examples(True)[0] == "What does measure 1 say?"
     assert "实施优势行业聚集行动" in composer.coverage(False)
+
+
+def test_a_document_is_named_by_its_kind(four: TestClient) -> None:
+    body = ask(four, "条例里对子女探望老人有什么要求？")
+    assert body["citations"][0]["doc_id"] == ELDERLY
+    body = ask(four, "这个行动计划对律师事务所有什么支持？")
+    assert body["citations"][0]["doc_id"] == LEASE

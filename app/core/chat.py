@@ -301,9 +301,13 @@ class Chat:
         if points_back and prior:
             ranked = sorted(combined.ranked, key=lambda m: (key(m) != prior[0], -m.score))
         else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
+            lead = combined.ranked[0].doc_id
             ranked = sorted(
                 combined.ranked,
-                key=lambda m: -(m.score + (PRIOR_BONUS if key(m) in prior else 0)),
+                key=lambda m: (
+                    m.doc_id != lead,
+                    -(m.score + (PRIOR_BONUS if key(m) in prior else 0)),
+                ),
             )
         in_scope = combined.in_scope or bool(prior)
         return dataclasses.replace(
@@ -329,7 +333,11 @@ class Chat:
         for what they said; those within `gap` of the best."""
         searched = question.after(understand(said)) if said else question
         decision = self.scope(searched)
-        chosen = self.lists.for_persona(decision.ranked, audiences, gap, also)
+        ranked = decision.ranked
+        named = decision.retrieval.document if decision.retrieval else None
+        if named:  # "计划里对总部企业有什么举措": that document's measures only
+            ranked = tuple(m for m in ranked if m.doc_id == named)
+        chosen = self.lists.for_persona(ranked, audiences, gap, also)
         if not chosen:
             return dataclasses.replace(decision, question=question)
         return dataclasses.replace(
@@ -365,9 +373,13 @@ class Chat:
         if not context.persona or not decision.in_scope or decision.shape != "answer":
             return decision
         serving = self.lists.serving(context.persona)
+        lead = decision.ranked[0].doc_id  # the document retrieval chose stays first
         ranked = sorted(
             decision.ranked,
-            key=lambda m: -(m.score + (PERSONA_BONUS if key(m) in serving else 0)),
+            key=lambda m: (
+                m.doc_id != lead,
+                -(m.score + (PERSONA_BONUS if key(m) in serving else 0)),
+            ),
         )
         cite = tuple(ranked[: len(decision.cite) or 1])
         return dataclasses.replace(decision, ranked=tuple(ranked), cite=cite)

@@ -27,6 +27,11 @@ from ingest.source import Corpus, Policy
 
 # this many characters of a document's title in a question name that document
 DOC_NAME_RUN = 5
+# a document named by its kind: 条例里, 这个计划, 该规定中
+DOCUMENT_KIND = re.compile(
+    r"(?:这个|那个|这份|那份|这部|该|本)(?P<kind>条例|行动计划|计划|规定|办法|方案)"
+    r"|(?P<after>条例|行动计划|计划)(?=里|中|上|说|提到|规定|对|有没有|有什么)"
+)
 POINTING = (STEP, PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 # a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
 # title before it (《…》第12条) or after it (measure (12) of "…") when there are several
@@ -146,7 +151,20 @@ def document_named(text: str, corpus: Corpus) -> str | None:
         shared = longest_common_run(text, policy.title.removeprefix("上海市"))
         if shared >= DOC_NAME_RUN and shared > length:
             best, length = policy.doc_id, shared
-    return best
+    return best or by_kind(text, corpus)
+
+
+def by_kind(text: str, corpus: Corpus) -> str | None:
+    """The one document of its kind a question points at: "条例里怎么说", "这个计划对总部
+    企业有什么举措" (a title ends in its kind: …条例, …行动计划, …若干措施)."""
+    for found in DOCUMENT_KIND.finditer(text):
+        kind = found.group("kind") or found.group("after")
+        having = [
+            p for p in corpus.documents if p.title.rstrip("）)0123456789—年（(").endswith(kind)
+        ]
+        if len(having) == 1:
+            return having[0].doc_id
+    return None
 
 
 def longest_common_run(a: str, b: str) -> int:

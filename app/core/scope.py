@@ -65,8 +65,9 @@ def select_measures(ranked: tuple[RankedMeasure, ...]) -> tuple[RankedMeasure, .
         return ()
     if ranked[0].named:
         return (ranked[0],)
-    best = ranked[0].score
-    return tuple(m for m in ranked[:MAX_CITED] if best - m.score <= CITE_GAP)
+    best, lead = ranked[0].score, ranked[0].doc_id
+    # beside the best, measures of its document: another document was ranked below for a reason
+    return tuple(m for m in ranked[:MAX_CITED] if m.doc_id == lead and best - m.score <= CITE_GAP)
 
 
 def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
