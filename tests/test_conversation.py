@@ -215,3 +215,9 @@ def test_asking_only_what_serves_you_lists_your_measures(client: TestClient) -> 
     assert 16 in cited(body) and body["answer"].startswith("Measures that concern you")
     (subsidy,) = talk(client, "我开餐厅的，有什么补贴？")
     assert cited(subsidy)[:1] == [5] and "文件没有规定具体的补贴金额" in subsidy["answer"]
+
+
+@pytest.mark.parametrize("closing", ["👍", "好的👌 谢啦", "thanks 🙏"])
+def test_thanks_with_emoji_is_a_closing(client: TestClient, closing: str) -> None:
+    _, reply = talk(client, "博物馆晚上开放吗", closing)
+    assert reply["citations"] == [] and reply["grounded"] is True

@@ -319,6 +319,18 @@ def own_subject(text: str, asked: re.Pattern[str]) -> bool:
     return len(CJK.findall(rest)) + 2 * len(re.findall(r"[a-z]{3,}", rest, re.I)) > 3
 
 
+def social_kind(text: str) -> str | None:
+    """A hello or a thanks, with or without emoji ("👌 多谢", "谢谢🙏"); a thumbs-up alone
+    is a thanks too."""
+    words = "".join(ch for ch in text if not unicodedata.category(ch).startswith("S"))
+    words = words.replace("\ufe0f", "").strip()
+    if not words:
+        return "closing" if words != text.strip() else None
+    if GREETING.match(words):
+        return "greeting"
+    return "closing" if CLOSING.match(words) else None
+
+
 def follow_up(text: str) -> tuple[str | None, int | None]:
     """What a message asks about the answer just given, and which item it picks; "step"
     moves from the measure just given to the next (1) or the one before (-1)."""
@@ -356,7 +368,7 @@ def understand(raw: str) -> Question:
     about_whole = SUMMARY.search(text) and DOCUMENT_WORDS.search(text)
     if not meta and reference is None and not listing and about_whole:
         meta = ("summary",)
-    social = "greeting" if GREETING.match(text) else "closing" if CLOSING.match(text) else None
+    social = social_kind(text)
     follow, pick = follow_up(text)
     if follow == "pick":
         reference = None  # "提到的第一条" picks from the list just given, not measure (一)
