@@ -5,8 +5,8 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
 
 A question is in scope when its best measure reaches the floor and leads the nearest
 counter-example of its document by the margin. Sets: tests/golden/{calibration,
-gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when present; the
-held-out set is not read here.
+calibration_2,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
+present; the held-out sets are not read here.
 """
 
 import json
@@ -28,7 +28,7 @@ from vectorstore.store import open_store  # noqa: E402
 
 SETS = [
     ROOT / "tests" / "golden" / f"{name}.jsonl"
-    for name in ("calibration", "gate_calibration", "own", "public")
+    for name in ("calibration", "calibration_2", "gate_calibration", "own", "public")
 ]
 SETS.append(ROOT.parent / "shared" / "golden" / "traps.jsonl")
 
