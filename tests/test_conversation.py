@@ -221,3 +221,13 @@ def test_asking_only_what_serves_you_lists_your_measures(client: TestClient) -> 
 def test_thanks_with_emoji_is_a_closing(client: TestClient, closing: str) -> None:
     _, reply = talk(client, "博物馆晚上开放吗", closing)
     assert reply["citations"] == [] and reply["grounded"] is True
+
+
+def test_a_vague_follow_up_on_a_topic_left_open_is_declined(client: TestClient) -> None:
+    _, tax = talk(client, "我想开个艺术培训机构", "开的话要交多少税")
+    assert tax["grounded"] is False and tax["citations"] == []
+
+
+def test_anything_for_an_audience_lists_its_measures(client: TestClient) -> None:
+    (body,) = talk(client, "Is there anything for foreign visitors?")
+    assert body["grounded"] is True and 16 in cited(body)

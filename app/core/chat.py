@@ -291,7 +291,7 @@ class Chat:
         leaning = not own.in_scope and not leaves_open
         if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
             return own
-        if not own.in_scope and leaves_open and not vague:
+        if not own.in_scope and (own.uncovered or (leaves_open and not vague)):
             return own  # "那买车有补贴吗？" changes the subject to one the document leaves open
         points_back = bool(POINTS_BACK.search(question.text))
         if not points_back and not vague and switches_topic(own):

@@ -114,7 +114,8 @@ def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
     return tuple(
         a.id
         for a in corpus.audiences
-        if any(re.search(rf"(?<![a-z]){re.escape(k)}(?![a-z])", lowered) for k in a.keywords)
+        # English ones in the plural too: tourists, seniors, foreign visitors
+        if any(re.search(rf"(?<![a-z]){re.escape(k)}s?(?![a-z])", lowered) for k in a.keywords)
     )
 
 
