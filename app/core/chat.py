@@ -39,7 +39,7 @@ from app.core.listing import (
 )
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
-from app.core.retrieve import Key, Retriever, key, tokens
+from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide
 from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Corpus
@@ -82,6 +82,22 @@ class Answerer(Protocol):
     def answer(self, decision: Decision) -> Reply: ...
 
     def stream(self, decision: Decision) -> Iterator[Event] | list[Event]: ...
+
+
+def nudge(
+    ranked: tuple[RankedMeasure, ...], favoured: set[Key], bonus: float
+) -> tuple[RankedMeasure, ...]:
+    """The measures reordered with the favoured ones a little higher; the document that
+    retrieval put first stays first."""
+    if not ranked:
+        return ranked
+    lead = ranked[0].doc_id
+    return tuple(
+        sorted(
+            ranked,
+            key=lambda m: (m.doc_id != lead, -(m.score + (bonus if key(m) in favoured else 0))),
+        )
+    )
 
 
 def switches_topic(own: Decision) -> bool:
@@ -301,14 +317,7 @@ class Chat:
         if points_back and prior:
             ranked = sorted(combined.ranked, key=lambda m: (key(m) != prior[0], -m.score))
         else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
-            lead = combined.ranked[0].doc_id
-            ranked = sorted(
-                combined.ranked,
-                key=lambda m: (
-                    m.doc_id != lead,
-                    -(m.score + (PRIOR_BONUS if key(m) in prior else 0)),
-                ),
-            )
+            ranked = list(nudge(combined.ranked, set(prior), PRIOR_BONUS))
         in_scope = combined.in_scope or bool(prior)
         return dataclasses.replace(
             combined,
@@ -372,17 +381,9 @@ class Chat:
         """The measures serving the person's audience, a little higher."""
         if not context.persona or not decision.in_scope or decision.shape != "answer":
             return decision
-        serving = self.lists.serving(context.persona)
-        lead = decision.ranked[0].doc_id  # the document retrieval chose stays first
-        ranked = sorted(
-            decision.ranked,
-            key=lambda m: (
-                m.doc_id != lead,
-                -(m.score + (PERSONA_BONUS if key(m) in serving else 0)),
-            ),
-        )
-        cite = tuple(ranked[: len(decision.cite) or 1])
-        return dataclasses.replace(decision, ranked=tuple(ranked), cite=cite)
+        ranked = nudge(decision.ranked, self.lists.serving(context.persona), PERSONA_BONUS)
+        cite = ranked[: len(decision.cite) or 1]
+        return dataclasses.replace(decision, ranked=ranked, cite=cite)
 
     def about_last(self, question: Question, context: Context) -> Decision:
         """ "这是第几条？", "第二个呢", "展开说说", "用大白话讲讲", "in English please"."""
@@ -429,8 +430,9 @@ class Chat:
             index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1
             cite, shape = [prior[max(-len(prior), min(index, len(prior) - 1))]], "named"
         else:
-            # "下一条" past the last measure: the one just given
-            shape, cite = (question.follow or "answer").replace("step", "named"), prior[:1]
+            # "下一条" past the last measure: the one just given, whole
+            shape = "named" if question.follow == "step" else question.follow or "answer"
+            cite = prior[:1]
         return dataclasses.replace(
             topic,
             question=question,

@@ -149,7 +149,7 @@ def document_named(text: str, corpus: Corpus) -> str | None:
             return policy.doc_id
     best, length = None, 0
     for policy in corpus.documents:
-        shared = longest_common_run(text, policy.title.removeprefix("上海市"))
+        shared = len(common_run(text, policy.title.removeprefix("上海市")))
         if shared >= DOC_NAME_RUN and shared > length:
             best, length = policy.doc_id, shared
     return best or by_kind(text, corpus)
@@ -166,10 +166,6 @@ def by_kind(text: str, corpus: Corpus) -> str | None:
         if len(having) == 1:
             return having[0].doc_id
     return None
-
-
-def longest_common_run(a: str, b: str) -> int:
-    return len(common_run(a, b))
 
 
 def common_run(a: str, b: str) -> str:

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from app.core.extractive import Composer
 from app.core.question import understand
 from app.web.chat import check_message
 from app.web.deps import ERRORS, ServicesDep
@@ -197,8 +196,5 @@ def document_or_404(services: ServicesDep, doc_id: str) -> Policy:
 @router.get("/v1/suggestions", response_model=Suggestions, tags=["chat"])
 def suggestions(services: ServicesDep) -> Suggestions:
     """Example questions for a welcome screen, in Chinese and in English."""
-    composer = Composer(services.corpus)
-    return Suggestions(
-        suggestions=list(composer.examples(False)),
-        suggestions_en=list(composer.examples(True)),
-    )
+    chinese, english = services.welcome
+    return Suggestions(suggestions=list(chinese), suggestions_en=list(english))

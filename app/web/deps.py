@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from fastapi import Depends, Request
 
 from app.core.chat import Chat
+from app.core.extractive import Composer
 from app.core.llm import chat_model
 from app.core.retrieve import Retriever
 from app.core.scope import Gate
@@ -60,10 +61,8 @@ class Services:
 
     def __init__(self, settings: Settings, model: "BaseChatModel | None" = None) -> None:
         self.settings = settings
-        self.corpus: Corpus = corpus_at(settings.corpus_dir)
-        self.policy: Policy = self.corpus.default  # what /v1/measures serves
-        self.audiences = {a.id: a for a in self.corpus.audiences}
-        self.source = source_of(self.corpus)
+        corpus = corpus_at(settings.corpus_dir)
+        self._adopt(corpus, source_of(corpus))
         self.embedder = load_embedder(settings.embedder)
         if model is None and settings.llm_model is not None:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -112,6 +111,14 @@ class Services:
                 log.info(json.dumps({"event": "store_reachable"}))
             self._problem = problem
 
+    def _adopt(self, corpus: Corpus, source: str) -> None:
+        """What the edge serves of a corpus, read once when it is loaded."""
+        composer = Composer(corpus)
+        self.corpus, self.source = corpus, source
+        self.policy: Policy = corpus.default  # what /v1/measures serves
+        self.audiences = {a.id: a for a in corpus.audiences}
+        self.welcome = (composer.examples(False), composer.examples(True))  # zh, en
+
     def _reload(self) -> bool:
         """After a re-ingest of a changed corpus folder: read the folder again and, when the
         store now holds exactly its chunks, answer from both at once."""
@@ -134,8 +141,7 @@ class Services:
             return False
         chat = Chat(Retriever(store, corpus), corpus, gate_for(self.settings, corpus), self.model)
         with self._lock:
-            self.corpus, self.policy, self.source = corpus, corpus.default, source
-            self.audiences = {a.id: a for a in corpus.audiences}
+            self._adopt(corpus, source)
             self._chat = chat
         log.info(json.dumps({"event": "corpus_reloaded", "collection": store.snapshot().name}))
         return True
