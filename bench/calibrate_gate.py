@@ -5,19 +5,20 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
 
 A question is in scope when its best measure reaches the floor and leads the nearest
 counter-example of its document by the margin. Sets: tests/golden/{calibration,
-calibration_2,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
+calibration_2,calibration_3,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
 present; the held-out sets are not read here.
 """
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.chat import Chat  # noqa: E402
-from app.core.question import understand  # noqa: E402
+from app.core.question import Question, understand  # noqa: E402
 from app.core.retrieve import Retriever  # noqa: E402
 from app.core.scope import Gate, decide  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -28,7 +29,14 @@ from vectorstore.store import open_store  # noqa: E402
 
 SETS = [
     ROOT / "tests" / "golden" / f"{name}.jsonl"
-    for name in ("calibration", "calibration_2", "gate_calibration", "own", "public")
+    for name in (
+        "calibration",
+        "calibration_2",
+        "calibration_3",
+        "gate_calibration",
+        "own",
+        "public",
+    )
 ]
 SETS.append(ROOT.parent / "shared" / "golden" / "traps.jsonl")
 
@@ -47,6 +55,11 @@ def labelled(path: Path) -> list[tuple[str, bool]]:
     return found
 
 
+def asked(text: str, gate: Gate) -> Question:
+    question = understand(text)
+    return replace(question, elsewhere=gate.places.elsewhere(question.text))
+
+
 def main() -> None:
     settings = Settings(_env_file=None)
     corpus = corpus_at(settings.corpus_dir)
@@ -57,14 +70,14 @@ def main() -> None:
     sets = {path.stem: labelled(path) for path in paths}
     # one retrieval per question; the decision is cheap to remake for every floor and margin
     retrievals = {
-        name: [(chat.retriever.retrieve(understand(q)), covered) for q, covered in questions]
+        name: [(chat.retriever.retrieve(asked(q, gate)), covered) for q, covered in questions]
         for name, questions in sets.items()
     }
     floors = [gate.floor + step for step in (-0.01, 0.0, 0.01)]
     margins = [gate.margin + step for step in (-0.012, -0.008, -0.004, 0.0, 0.004, 0.008)]
     for floor in floors:
         for margin in margins:
-            trial = Gate(floor, margin, gate.uncovered_words)
+            trial = replace(gate, floor=floor, margin=margin)
             row: dict[str, object] = {"floor": round(floor, 3), "margin": round(margin, 3)}
             row["default"] = (floor, margin) == (gate.floor, gate.margin)
             pooled = [0, 0, 0, 0]

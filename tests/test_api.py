@@ -301,3 +301,35 @@ def test_a_word_the_text_only_negates_is_not_in_it(client: TestClient) -> None:
     # （三） is about 非学科类 training: "学科类" is a claim the text does not hold
     body = ask(client, "第三条说学科类培训也放开了对吗？")
     assert "原文没有这样的说法" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "成都的市民夜校一学期多少钱？",
+        "南京今年出台的服务消费政策有哪些",
+        "Are there night schools in Chengdu?",
+    ],
+)
+def test_a_question_set_in_another_city_is_declined_by_name(
+    client: TestClient, question: str
+) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is False and body["citations"] == []
+    assert re.search("成都|南京|Chengdu", body["answer"])
+
+
+@pytest.mark.parametrize(
+    ("question", "measures"),
+    [
+        ("我们是成都的火锅品牌，想在上海开首店，有支持吗", {5}),
+        ("我从南京过来玩，晚上想逛博物馆", {1}),
+        ("南京路步行街晚上有什么活动吗", {1, 2, 14}),  # a Shanghai street
+        ("I'm visiting from Chengdu, are museums open at night?", {1}),
+    ],
+)
+def test_a_city_someone_comes_from_is_no_reason_to_decline(
+    client: TestClient, question: str, measures: set[int]
+) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is True and body["citations"][0]["measure"] in measures

@@ -231,3 +231,16 @@ def test_a_vague_follow_up_on_a_topic_left_open_is_declined(client: TestClient) 
 def test_anything_for_an_audience_lists_its_measures(client: TestClient) -> None:
     (body,) = talk(client, "Is there anything for foreign visitors?")
     assert body["grounded"] is True and 16 in cited(body)
+
+
+def test_a_retiree_who_wants_to_learn_gets_the_learning_measure(client: TestClient) -> None:
+    retired, learn = talk(client, "我刚退休，今年六十三", "想学点东西，有没有适合我的？")
+    assert retired["grounded"] is True and 3 in cited(retired)
+    assert cited(learn)[:1] == [3] and "老年学习" in learn["citations"][0]["quote"]
+
+
+def test_the_same_need_in_another_city_is_declined(client: TestClient) -> None:
+    nights, beijing = talk(client, "市民夜校在哪报名", "那杭州呢？")
+    assert cited(nights)[:1] == [3]
+    assert beijing["grounded"] is False and beijing["citations"] == []
+    assert "杭州" in beijing["answer"]

@@ -213,6 +213,9 @@ class Chat:
     ) -> Decision:
         """`persona`: the audiences the client says the person chose (() when they cleared
         it); None reads it from what they said about themselves."""
+        question = dataclasses.replace(
+            question, elsewhere=self.gate.places.elsewhere(question.text)
+        )
         context = read(history, self.corpus, understand)
         if persona is not None:
             context = dataclasses.replace(context, persona=persona)

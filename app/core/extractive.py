@@ -335,6 +335,10 @@ class Composer:
         ][:2]
         citations: dict[Key, Citation] = {}
         words = [w for w in tokens(decision.question.text) if len(w) >= 2]
+        # the words a person's audience goes by: "想学点东西" from a retiree quotes 老年学习
+        words += [
+            k.lower() for a in self.corpus.audiences if a.id in decision.persona for k in a.keywords
+        ]
         for measure in shown:
             indexes = self.saying(measure, words) or self.evidence_indexes(measure, count=1)[:1]
             line = self.sentences(key(measure), english, indexes)
@@ -424,6 +428,9 @@ class Composer:
             return Answer(self.say(english, "refusal.closing"), (), True, ())
         if decision.reason == "no_previous":
             text = self.say(english, "refusal.no_previous", example=examples[0])
+            return Answer(text, (), False, examples)
+        if decision.reason == "elsewhere":
+            text = self.say(english, "refusal.elsewhere", place=decision.uncovered[0])
             return Answer(text, (), False, examples)
         key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
         text = self.say(english, key, title=title, count=count, coverage=coverage)

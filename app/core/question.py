@@ -107,7 +107,7 @@ LISTING = re.compile(
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
     r"|\b(which|what) (measures|policies|items|articles)\b|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
-    r"|有(什么|啥|哪些)(是)?(给|针对|面向)",
+    r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?(适合|能用|用得上)",
     re.I,
 )
 # aspects of a benefit the document leaves open: they shape an answer, never refuse one
@@ -245,6 +245,7 @@ class Question:
     follow: str | None = None
     pick: int | None = None  # the position picked: 1-based, -1 the last, 0 the middle one
     language: str | None = None  # "en" | "zh": asks for the answer in that language
+    elsewhere: str | None = None  # the place other than Shanghai it is set in (core/place.py)
 
     @property
     def greeting(self) -> bool:

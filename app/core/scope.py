@@ -3,7 +3,8 @@
 The evidence is what retrieval found. A question is answered when a measure's text
 supports it: its best measure scores at least `floor` (dense similarity plus the lexical
 bonus; English questions get `ENGLISH_ALLOWANCE`, matching across languages scores
-lower). It is declined when nothing does, or when it sits clearly closer to a question
+lower). It is declined when it is set in another city ("北京的市民夜校", core/place.py),
+when nothing supports it, or when it sits clearly closer to a question
 the document leaves open than to any measure: reviewed counter-examples (car subsidies,
 departure tax refunds, loan interest subsidies, weather…) are embedded beside the
 measures, so one search gives both similarities, and a question must not trail its
@@ -18,6 +19,7 @@ open. Calibrated with `bench/calibrate_gate.py`.
 import re
 from dataclasses import dataclass, field, replace
 
+from app.core.place import Places
 from app.core.question import Question
 from app.core.retrieve import RankedMeasure, Retrieval
 from ingest.source import Corpus
@@ -35,14 +37,15 @@ class Gate:
     floor: float
     margin: float
     uncovered_words: tuple[str, ...]  # topics the document leaves open (data/not_covered.txt)
+    places: Places = field(default_factory=Places.load)  # Shanghai's names and others'
 
 
 @dataclass(frozen=True)
 class Decision:
     question: Question  # the question answered; a follow-up is retrieved with its context
     in_scope: bool
-    # why: named, no_such_measure, greeting, closing, below_floor, outside, evidence,
-    # follow_up, no_previous
+    # why: named, no_such_measure, greeting, closing, elsewhere, below_floor, outside,
+    # evidence, follow_up, no_previous
     reason: str
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
     cite: tuple[RankedMeasure, ...] = ()  # what the answer cites, in this order
@@ -117,6 +120,8 @@ def judge(
         return replace(declined, in_scope=True, reason="named", cite=(best,), shape="named")
     if question.social:
         return replace(declined, reason=question.social)
+    if question.elsewhere:  # "北京的市民夜校怎么报名": the measures are Shanghai's
+        return replace(declined, reason="elsewhere", uncovered=(question.elsewhere,))
     if support < gate.floor:
         return replace(declined, reason="below_floor")
     # both similarities cross languages alike: the counter-examples are compared unadjusted

@@ -78,7 +78,9 @@ def load_golden(path: Path) -> list[dict[str, Any]]:
 def _is_refusal_item(item: dict[str, Any]) -> bool:
     if "in_scope" in item:  # the gate-calibration format
         return not item["in_scope"]
-    if item.get("kind") == "out_of_scope" or item.get("pattern") == "out_of_scope_followup":
+    # a conversation that drifts out of scope, spelt either way
+    drifts = str(item.get("pattern", "")).replace("_", "") == "outofscopefollowup"
+    if item.get("kind") == "out_of_scope" or drifts:
         return True
     # older sets mark nothing but an empty expect; summaries and "no more" answers have none
     return not item.get("expect") and item.get("kind") not in ("meta", "summary", "multi_turn")

@@ -1,0 +1,73 @@
+"""Whether a question is set somewhere other than Shanghai: "北京的市民夜校怎么报名" asks
+about Beijing's night schools, which no Shanghai measure answers however well the words
+match. A place counts only where the text sets the question there; where someone comes
+from ("从北京来", "我们是深圳的公司"), a kind of food ("四川菜", "日本拉面"), a Shanghai
+street (南京路, 四川北路, 苏州河) and a question that names Shanghai as well ("北京有市民
+夜校，上海也有吗") are about Shanghai. The names are data: ingest/data/places.txt."""
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+PLACES_FILE = Path(__file__).resolve().parents[2] / "ingest" / "data" / "places.txt"
+
+# where the question is set: "北京的…", "深圳出台…", "那杭州呢", "在广州", "in Hangzhou"
+SET_AFTER = (
+    r"(最近|今年|现在|目前|近期|去年|新)?"
+    r"((的(?!(人|朋友|亲戚|客户|客人|游客|家人|同事|老乡|企业|公司|品牌|团队)))"
+    r"|市(?!场|民)|省|那边|这边|那儿|那里|当地|本地|地区|也|有没有|有(?!人|家)|出台|发布|推出|发的|发了"
+    r"|搞|能不能|可以|是否|呢|'s\b|\s+(have|has|offer|got)\b)"
+)
+SET_BEFORE = r"在$|\b(in|at)\s+$"
+# not a place at all: a street, a river, a dish
+NOT_A_PLACE = r"^([东西南北中]?路|大道|步行街|街|河|湾|菜|帮|风味|烤鸭|小吃|拉面|料理|口味|特色)"
+# where someone comes from
+ORIGIN_BEFORE = r"(从|来自|自|老家|是|我|我们|咱)$|\b(from|of)\s+$|\blives? in\s+$"
+ORIGIN_AFTER = r"^(来|过来|人|籍|游客|客人|朋友|亲戚|客户|老乡|-based)"
+# coming to the city the bot serves: "深圳的连锁餐厅想入驻国际美食集聚区"
+COMING = re.compile(
+    r"(?<![未原看后近])来(?![源说自])|入驻|落户|进驻|开到|搬到"
+    r"|\b(visit|visiting|come to|coming to|move to)\b"
+)
+
+
+@dataclass(frozen=True)
+class Places:
+    home: tuple[str, ...]
+    other: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path = PLACES_FILE) -> "Places":
+        home: list[str] = []
+        other: list[str] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            names, into = (line[5:], home) if line.startswith("home:") else (line, other)
+            into.extend(n.strip().lower() for n in names.split("、") if n.strip())
+        return cls(tuple(home), tuple(other))
+
+    @cached_property
+    def _other(self) -> re.Pattern[str]:
+        names = sorted(self.other, key=len, reverse=True)
+        return re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, names)) + r")(?![a-z])")
+
+    @cached_property
+    def _home(self) -> re.Pattern[str]:
+        return re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, self.home)) + r")(?![a-z])")
+
+    def elsewhere(self, text: str) -> str | None:
+        """The place other than Shanghai that the question is set in, or None."""
+        lowered = text.lower()
+        if self._home.search(lowered) or COMING.search(lowered):
+            return None
+        for found in self._other.finditer(lowered):
+            before, after = lowered[: found.start()], lowered[found.end() :]
+            if re.search(NOT_A_PLACE, after) or re.search(ORIGIN_AFTER, after):
+                continue
+            if re.search(ORIGIN_BEFORE, before):
+                continue
+            if re.search(SET_BEFORE, before) or re.match(SET_AFTER, after):
+                return text[found.start() : found.end()]
+        return None
