@@ -333,3 +333,12 @@ def test_a_city_someone_comes_from_is_no_reason_to_decline(
 ) -> None:
     body = ask(client, question)
     assert body["grounded"] is True and body["citations"][0]["measure"] in measures
+
+
+def test_what_a_measure_names_only_as_excluded_is_declined_by_name(client: TestClient) -> None:
+    # （三） is about 非学科类 training: a question about 学科类 tutoring is not covered
+    body = ask(client, "给孩子报个学科类的辅导班，现在政策允许吗")
+    assert body["grounded"] is False and body["citations"] == []
+    assert "学科类" in body["answer"] and "非学科类" in body["answer"]
+    allowed = ask(client, "开非学科类的美术培训班，审批能快点吗")
+    assert allowed["citations"][0]["measure"] == 3

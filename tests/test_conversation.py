@@ -244,3 +244,8 @@ def test_the_same_need_in_another_city_is_declined(client: TestClient) -> None:
     assert cited(nights)[:1] == [3]
     assert beijing["grounded"] is False and beijing["citations"] == []
     assert "杭州" in beijing["answer"]
+
+
+def test_an_english_follow_up_ending_on_it_is_about_the_last_measure(client: TestClient) -> None:
+    _, who = talk(client, "Is there anything about a ticket stub platform?", "Who will run it?")
+    assert cited(who) == [14]

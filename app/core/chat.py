@@ -53,7 +53,7 @@ FOLLOW_UP = re.compile(
     r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|管用|适用吗"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b"
-    r"|\b(for (me|us)|does (it|this|that))\b",
+    r"|\b(for (me|us)|does (it|this|that))\b|\b(it|this|that|them)\s*[?.!]*$",
     re.I,
 )
 # a follow-up that points back at the measure just cited, not only at its topic

@@ -429,11 +429,15 @@ class Composer:
         if decision.reason == "no_previous":
             text = self.say(english, "refusal.no_previous", example=examples[0])
             return Answer(text, (), False, examples)
+        if decision.reason == "denied":
+            at, word = key(decision.ranked[0]), decision.uncovered[0]
+            text = self.heading(english, "refusal.denied", at, word=word)
+            return Answer(text, (), False, examples)
         if decision.reason == "elsewhere":
             text = self.say(english, "refusal.elsewhere", place=decision.uncovered[0])
             return Answer(text, (), False, examples)
-        key = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
-        text = self.say(english, key, title=title, count=count, coverage=coverage)
+        template = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
+        text = self.say(english, template, title=title, count=count, coverage=coverage)
         return Answer(text, (), False, examples)
 
     def examples(self, english: bool) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ Whether the best of them is good enough to answer from is not decided here: see 
 import math
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -62,6 +63,9 @@ class RankedMeasure:
     evidence: tuple[Evidence, ...]
     named: bool = False  # the question named this measure (第十二条)
     own: float = 0.0  # the dense similarity of the measure's own text (no example questions)
+    # words the question says that the measure names only as excluded: 学科类 where it
+    # says 非学科类
+    denied: tuple[str, ...] = ()
 
 
 def key(measure: RankedMeasure) -> Key:
@@ -104,6 +108,19 @@ def says(text: str, word: str) -> bool:
     )
 
 
+def _as_said(word: str, text: str, asked: str) -> str:
+    """The word as long as both say it: 学科类 for 学科 when both go on with 类."""
+    negated = f"非{word}"
+    after, following = (
+        text[text.index(negated) + len(negated) :],
+        asked[asked.index(word) + len(word) :],
+    )
+    shared = 0
+    while shared < min(len(after), len(following)) and after[shared] == following[shared]:
+        shared += 1
+    return word + after[:shared]
+
+
 class LexicalIndex:
     def __init__(self, corpus: Corpus) -> None:
         # a measure's words are its Chinese text's and its English rendering's
@@ -135,6 +152,19 @@ class LexicalIndex:
         idf = {w: self.idf(w) for w in words}
         total = sum(idf.values())
         return {w: value / total for w, value in idf.items()} if total else {}
+
+    def denied(self, question: str, words: Iterable[str], key: Key) -> tuple[str, ...]:
+        """The words a question says that the measure says only negated."""
+        text, asked = self.texts[key], question.lower()
+        found = [
+            w
+            for w in sorted(words, key=len, reverse=True)
+            if len(w) >= 2
+            and f"非{w}" in text  # a category's complement; 不 forbids, it does not exclude
+            and not says(text, w)
+            and says(asked, w)
+        ]
+        return tuple(_as_said(w, text, asked) for w in found)
 
     def coverage(self, weights: dict[str, float], key: Key) -> float:
         """Share of the words' IDF mass that the measure contains."""
@@ -222,6 +252,7 @@ class Retriever:
                     evidence=tuple(evidence),
                     named=key == named,
                     own=own.get(key, deepest) + LEXICAL_WEIGHT * lexical,
+                    denied=self.lexical.denied(text, weights, key),
                 )
             )
         if len(self.corpus) > 1:

@@ -4,7 +4,8 @@ The evidence is what retrieval found. A question is answered when a measure's te
 supports it: its best measure scores at least `floor` (dense similarity plus the lexical
 bonus; English questions get `ENGLISH_ALLOWANCE`, matching across languages scores
 lower). It is declined when it is set in another city ("北京的市民夜校", core/place.py),
-when nothing supports it, or when it sits clearly closer to a question
+when its best measure says only the negation of what it asks (学科类 where the text
+says 非学科类), when nothing supports it, or when it sits clearly closer to a question
 the document leaves open than to any measure: reviewed counter-examples (car subsidies,
 departure tax refunds, loan interest subsidies, weather…) are embedded beside the
 measures, so one search gives both similarities, and a question must not trail its
@@ -44,8 +45,8 @@ class Gate:
 class Decision:
     question: Question  # the question answered; a follow-up is retrieved with its context
     in_scope: bool
-    # why: named, no_such_measure, greeting, closing, elsewhere, below_floor, outside,
-    # evidence, follow_up, no_previous
+    # why: named, no_such_measure, greeting, closing, elsewhere, denied, below_floor,
+    # outside, evidence, follow_up, no_previous
     reason: str
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
     cite: tuple[RankedMeasure, ...] = ()  # what the answer cites, in this order
@@ -122,6 +123,8 @@ def judge(
         return replace(declined, reason=question.social)
     if question.elsewhere:  # "北京的市民夜校怎么报名": the measures are Shanghai's
         return replace(declined, reason="elsewhere", uncovered=(question.elsewhere,))
+    if best is not None and best.denied:  # "学科类补习班能开吗" where it says 非学科类 only
+        return replace(declined, reason="denied", uncovered=best.denied[:1])
     if support < gate.floor:
         return replace(declined, reason="below_floor")
     # both similarities cross languages alike: the counter-examples are compared unadjusted
