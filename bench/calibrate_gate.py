@@ -4,7 +4,8 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
     .venv/bin/python bench/calibrate_gate.py [MORE.jsonl ...]
 
 A question is in scope when its best measure reaches the floor and leads the nearest
-counter-example of its document by the margin. Sets: tests/golden/{calibration,
+counter-example of its document by the margin; one declined with an open aspect in it is
+looked at again without it. Sets: tests/golden/{calibration,
 calibration_2,calibration_3,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
 present; the held-out sets are not read here.
 """
@@ -18,12 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.chat import Chat  # noqa: E402
-from app.core.question import Question, understand  # noqa: E402
-from app.core.retrieve import Retriever  # noqa: E402
-from app.core.scope import Gate, decide  # noqa: E402
+from app.core.question import Question, understand, without_aspects  # noqa: E402
+from app.core.retrieve import Retrieval, Retriever  # noqa: E402
+from app.core.scope import Decision, Gate, decide, second_look  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.web.deps import gate_for  # noqa: E402
-from ingest.source import corpus_at  # noqa: E402
+from ingest.source import Corpus, corpus_at  # noqa: E402
 from vectorstore.embeddings import load_embedder  # noqa: E402
 from vectorstore.store import open_store  # noqa: E402
 
@@ -60,6 +61,21 @@ def asked(text: str, gate: Gate) -> Question:
     return replace(question, elsewhere=gate.places.elsewhere(question.text))
 
 
+def retrieved(chat: Chat, question: Question) -> tuple[Retrieval, Retrieval | None]:
+    core = replace(question, text=without_aspects(question.text))
+    again = chat.retriever.retrieve(core) if question.aspects else None
+    return chat.retriever.retrieve(question), again and replace(again, question=question)
+
+
+def decided(found: tuple[Retrieval, Retrieval | None], corpus: Corpus, gate: Gate) -> Decision:
+    retrieval, core = found
+    decision = decide(retrieval.question, retrieval, corpus, gate)
+    if core is None or not second_look(decision):
+        return decision
+    again = decide(retrieval.question, core, corpus, gate)
+    return again if again.in_scope else decision
+
+
 def main() -> None:
     settings = Settings(_env_file=None)
     corpus = corpus_at(settings.corpus_dir)
@@ -69,8 +85,10 @@ def main() -> None:
     paths = [path for path in SETS if path.exists()] + [Path(a) for a in sys.argv[1:]]
     sets = {path.stem: labelled(path) for path in paths}
     # one retrieval per question; the decision is cheap to remake for every floor and margin
+    # with each, the retrieval of its topic alone (without its open aspects) for the
+    # second look a declined question gets (scope.second_look)
     retrievals = {
-        name: [(chat.retriever.retrieve(asked(q, gate)), covered) for q, covered in questions]
+        name: [(retrieved(chat, asked(q, gate)), covered) for q, covered in questions]
         for name, questions in sets.items()
     }
     floors = [gate.floor + step for step in (-0.01, 0.0, 0.01)]
@@ -83,8 +101,8 @@ def main() -> None:
             pooled = [0, 0, 0, 0]
             for name, items in retrievals.items():
                 refused = accepted = inside = outside = 0
-                for retrieval, covered in items:
-                    decision = decide(retrieval.question, retrieval, corpus, trial)
+                for found, covered in items:
+                    decision = decided(found, corpus, trial)
                     if covered:
                         inside += 1
                         refused += not decision.in_scope

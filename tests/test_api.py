@@ -324,7 +324,7 @@ def test_a_question_set_in_another_city_is_declined_by_name(
     [
         ("我们是成都的火锅品牌，想在上海开首店，有支持吗", {5}),
         ("我从南京过来玩，晚上想逛博物馆", {1}),
-        ("南京路步行街晚上有什么活动吗", {1, 2, 14}),  # a Shanghai street
+        ("南京路上的商场想引进健身和赛事活动，有支持吗", {2}),  # a Shanghai street
         ("I'm visiting from Chengdu, are museums open at night?", {1}),
     ],
 )
@@ -342,3 +342,29 @@ def test_what_a_measure_names_only_as_excluded_is_declined_by_name(client: TestC
     assert "学科类" in body["answer"] and "非学科类" in body["answer"]
     allowed = ask(client, "开非学科类的美术培训班，审批能快点吗")
     assert allowed["citations"][0]["measure"] == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("我爸要人上门帮忙洗澡，一次多少钱？政府给不给补贴", 6),
+        ("剧场想搞夜场演出，政府能补贴多少钱", 1),
+    ],
+)
+def test_an_open_aspect_never_declines_a_covered_topic(
+    client: TestClient, question: str, measure: int
+) -> None:
+    # the words of a price or a subsidy resemble questions the document leaves open more
+    # than the topic does: the topic alone decides
+    body = ask(client, question)
+    assert body["grounded"] is True and body["citations"][0]["measure"] == measure
+
+
+def test_a_near_miss_asked_with_an_aspect_is_still_declined(client: TestClient) -> None:
+    body = ask(client, "买新能源车政府能补多少钱？")
+    assert body["grounded"] is False and body["citations"] == []
+
+
+def test_saying_what_one_is_not_is_no_claim_to_be_it(client: TestClient) -> None:
+    body = ask(client, "我们是做少儿舞蹈的，不是学科类，培训机构审批能快点吗")
+    assert body["grounded"] is True and body["citations"][0]["measure"] == 3

@@ -38,9 +38,9 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import Question, understand
+from app.core.question import Question, understand, without_aspects
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
-from app.core.scope import Decision, Gate, decide
+from app.core.scope import Decision, Gate, decide, second_look
 from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Corpus
 
@@ -191,7 +191,15 @@ class Chat:
                 searched = dataclasses.replace(question, text=rest)
         retrieval = self.retriever.retrieve(searched, named, mentioned)
         retrieval = dataclasses.replace(retrieval, question=question)
-        return decide(question, retrieval, self.corpus, self.gate)
+        decision = decide(question, retrieval, self.corpus, self.gate)
+        if not second_look(decision):
+            return decision
+        # declined with an open aspect in it: its topic alone decides ("上门助浴多少钱")
+        core = dataclasses.replace(searched, text=without_aspects(searched.text))
+        again = self.retriever.retrieve(core, named, mentioned)
+        again = dataclasses.replace(again, question=question)
+        on_topic = decide(question, again, self.corpus, self.gate)
+        return on_topic if on_topic.in_scope else decision
 
     def named_in_corpus(self, question: Question, context: Context) -> Decision:
         """ "第十二条" among several documents: the one the question names, else the one under

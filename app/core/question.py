@@ -302,6 +302,21 @@ def measure_reference(text: str) -> int | None:
     return None
 
 
+def without_aspects(text: str) -> str:
+    """The question with what it asks about an open aspect taken out: "助浴上门一次多少钱，
+    政府有补贴吗" is about 助浴. Those words are what most resembles the questions the
+    document leaves open, so they must not decide the topic."""
+    for name in ("fee", *ASPECTS):  # 多少钱 whole, before 补贴多少 leaves 钱 behind
+        text = ASPECTS[name].sub(" ", text)
+    # and who is asked: "政府能 钱" says nothing of the topic
+    text = re.sub(
+        r"(政府|国家|市里|有关部门)(会|能|可以|给|有)*|能不能|会不会|补贴|补助|资助|奖补|多少",
+        " ",
+        text,
+    )
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def is_english(text: str) -> bool:
     return len(LATIN.findall(text)) > 2 * len(CJK.findall(text)) and bool(LATIN.search(text))
 

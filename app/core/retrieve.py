@@ -101,10 +101,13 @@ def tokens(text: str) -> set[str]:
     }
 
 
+NEGATIONS = ("非", "不", "不是", "不属于", "并非", "不算")
+
+
 def says(text: str, word: str) -> bool:
     """Whether a text says a word, not only its negation: 非学科类 does not say 学科类."""
     return any(
-        not text[: m.start()].endswith(("非", "不")) for m in re.finditer(re.escape(word), text)
+        not text[: m.start()].endswith(NEGATIONS) for m in re.finditer(re.escape(word), text)
     )
 
 

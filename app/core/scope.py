@@ -97,6 +97,20 @@ def decide(question: Question, retrieval: Retrieval, corpus: Corpus, gate: Gate)
     return decision
 
 
+def second_look(decision: Decision) -> bool:
+    """Whether a declined question deserves a second look without its open aspects: the
+    words of an amount, a fee or a date resemble the questions the document leaves open
+    more than any topic does, and they never decline on their own."""
+    question = decision.question
+    return (
+        not decision.in_scope
+        and decision.reason in ("outside", "below_floor")
+        and bool(question.aspects)
+        and not decision.uncovered  # "租房补贴怎么申请" names a topic left open
+        and question.measure_reference is None
+    )
+
+
 def judge(
     question: Question, retrieval: Retrieval, ranked: tuple[RankedMeasure, ...], gate: Gate
 ) -> Decision:
