@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from ingest.parse import Measure, Passage
 from ingest.source import Corpus, Policy
 
-KINDS = ("measure", "sentence", "english", "example", "outside", "intro", "closing", "section")
+KINDS = (
+    "measure",
+    "sentence",
+    "english",
+    "example",
+    "outside",
+    "off_topic",
+    "intro",
+    "closing",
+    "section",
+)
 
 
 @dataclass(frozen=True)
@@ -81,4 +91,5 @@ def chunk_policy(policy: Policy) -> list[Chunk]:
     chunks += [passage_chunk(policy, p) for p in policy.document.passages]
     # questions the document does not answer: the scope decision's counter-examples
     chunks += [_chunk(policy, "outside", question, 0, 0, None) for question in policy.outside]
+    chunks += [_chunk(policy, "off_topic", q, 0, 0, None) for q in policy.off_topic]
     return chunks

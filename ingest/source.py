@@ -57,7 +57,8 @@ class Policy:
     audiences: tuple[Audience, ...]
     not_covered: tuple[str, ...]  # words of topics the document leaves open
     examples: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
-    outside: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()  # questions near it that it does not answer
+    off_topic: tuple[str, ...] = ()  # questions no policy of the corpus answers (weather…)
     issuers_en: tuple[str, ...] = ()
     sections_en: tuple[str, ...] = ()
     coverage_zh: str = ""  # what the measures are about, in a phrase, for refusals
@@ -110,6 +111,11 @@ class Corpus:
         return tuple(found.values())
 
 
+# a counter-example group named "off-topic: …" asks what no policy answers: it counts
+# against every document of the corpus, the others against their own document only
+OFF_TOPIC = "off-topic"
+
+
 def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
     meta = json.loads(metadata_path.read_text(encoding="utf-8"))
     folder = metadata_path.parent
@@ -119,6 +125,7 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
     # a text whose first page is cut off lost its title: the metadata's stands in
     document = parse(raw, title=meta.get("title"))
     notes = _json(folder / meta["notes_file"], {}) if "notes_file" in meta else {}
+    outside = _json(folder / meta["outside_file"], {}) if "outside_file" in meta else {}
     date = meta.get("issue_date_iso") or meta.get("date") or document.issue_date or ""
     return Policy(
         doc_id=meta["doc_id"],
@@ -154,11 +161,10 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
             ).items()
         },
         outside=tuple(
-            q
-            for qs in (
-                _json(folder / meta["outside_file"], {}) if "outside_file" in meta else {}
-            ).values()
-            for q in qs
+            q for group, qs in outside.items() if not group.startswith(OFF_TOPIC) for q in qs
+        ),
+        off_topic=tuple(
+            q for group, qs in outside.items() if group.startswith(OFF_TOPIC) for q in qs
         ),
         issuers_en=tuple(meta.get("issuers_en", ())),
         sections_en=tuple(meta.get("sections_en", ())),

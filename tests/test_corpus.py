@@ -2,6 +2,7 @@
 texts, two of them superseded. One store for the module, built from the fixtures."""
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,3 +237,28 @@ def test_a_document_is_named_by_its_kind(four: TestClient) -> None:
     assert body["citations"][0]["doc_id"] == ELDERLY
     body = ask(four, "这个行动计划对律师事务所有什么支持？")
     assert body["citations"][0]["doc_id"] == LEASE
+
+
+def test_this_document_means_the_one_under_discussion_else_the_default(four: TestClient) -> None:
+    body = ask(four, "这份文件里有哪些是给老年人的？")
+    assert body["citations"] and {c["doc_id"] for c in body["citations"]} == {DEFAULT}
+    first = ask(four, "上海市老年人权益保障条例第十四条讲什么")
+    history = [
+        {"role": "user", "content": "上海市老年人权益保障条例第十四条讲什么"},
+        {"role": "assistant", "content": first["answer"]},
+    ]
+    again = ask(four, "这个文件里关于赡养的还有哪些", history)
+    assert again["citations"] and {c["doc_id"] for c in again["citations"]} == {ELDERLY}
+
+
+def test_questions_no_document_answers_are_declined_for_all_of_them(four: TestClient) -> None:
+    for question in ("明天浦东会下雨吗？", "帮我写一首关于外滩的诗"):
+        body = ask(four, question)
+        assert body["grounded"] is False and body["citations"] == []
+        assert "4份政策文件都没有涉及" in body["answer"]
+
+
+def test_other_documents_are_named_in_english_in_an_english_answer(four: TestClient) -> None:
+    body = ask(four, "What does measure 3 say?")
+    offered = body["answer"].splitlines()[-1]
+    assert offered.startswith("Other documents") and not re.search(r"[\u4e00-\u9fff]", offered)

@@ -58,6 +58,7 @@ def test_chunks_carry_their_measure(policy: Policy) -> None:
         "english",
         "example",
         "outside",
+        "off_topic",
         "intro",
         "closing",
     }

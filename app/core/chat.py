@@ -23,6 +23,7 @@ from app.core.context import (
     audiences_of,
     document_named,
     has_topic,
+    pointed_at,
     read,
     topic_words,
     unnamed,
@@ -144,6 +145,7 @@ class Chat:
         persona: tuple[str, ...] | None = None,
         document: str | None = None,
     ) -> Reply:
+        document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).reply(message, history, persona)
         question = understand(message)
@@ -162,6 +164,7 @@ class Chat:
     ) -> Iterator[Event]:
         """The events of the reply. Everything but the writing happens before this returns,
         so a failing store is raised here, before the first event."""
+        document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).stream(message, history, persona)
         question = understand(message)

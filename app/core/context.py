@@ -19,6 +19,7 @@ from app.core.question import (
     WHICH,
     Question,
     is_english,
+    understand,
 )
 from app.core.retrieve import Key, tokens
 from app.core.turn import Turn
@@ -31,6 +32,11 @@ DOC_NAME_RUN = 5
 DOCUMENT_KIND = re.compile(
     r"(?:这个|那个|这份|那份|这部|该|本)(?P<kind>条例|行动计划|计划|规定|办法|方案)"
     r"|(?P<after>条例|行动计划|计划)(?=里|中|上|说|提到|规定|对|有没有|有什么)"
+)
+# "这个文件里…" among several documents: the one under discussion, else the default one
+THIS_DOCUMENT = re.compile(
+    r"(这|该|本|此)(个|份|篇)?(文件|文)(?!化)|文件(里|中|上|内)|\b(this|the) (document|policy)\b",
+    re.I,
 )
 POINTING = (STEP, PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 # a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
@@ -154,6 +160,15 @@ def document_named(text: str, corpus: Corpus) -> str | None:
         if shared >= DOC_NAME_RUN and shared > length:
             best, length = policy.doc_id, shared
     return best or by_kind(text, corpus)
+
+
+def pointed_at(text: str, history: list[Turn], corpus: Corpus) -> str | None:
+    """Among several documents, the one "这个文件" means: the one under discussion, else
+    the default one, unless the question names another."""
+    if len(corpus) < 2 or not THIS_DOCUMENT.search(text) or document_named(text, corpus):
+        return None
+    cited = read(history, corpus, understand).cited if history else ()
+    return cited[0][0] if cited else corpus.default.doc_id
 
 
 def by_kind(text: str, corpus: Corpus) -> str | None:

@@ -244,7 +244,12 @@ class Composer:
             f"{lead}{' ' if english else ''}{self.sentences(key(measure), english, indexes)}"
         )
         if decision.alternatives:
-            titles = [self.corpus.document(d).title for d in decision.alternatives]
+            titles = [
+                (self.corpus.document(d).title_en or self.corpus.document(d).title)
+                if english
+                else self.corpus.document(d).title
+                for d in decision.alternatives
+            ]
             others = (
                 ", ".join(f'"{t}"' for t in titles)
                 if english
@@ -436,8 +441,18 @@ class Composer:
         if decision.reason == "elsewhere":
             text = self.say(english, "refusal.elsewhere", place=decision.uncovered[0])
             return Answer(text, (), False, examples)
-        template = "refusal.greeting" if decision.reason == "greeting" else "refusal.not_covered"
-        text = self.say(english, template, title=title, count=count, coverage=coverage)
+        if decision.reason == "greeting":
+            template = "refusal.greeting"
+        else:  # among several documents, none of them covers it
+            template = "refusal.not_covered" if len(self.corpus) == 1 else "refusal.none_covers"
+        text = self.say(
+            english,
+            template,
+            title=title,
+            count=count,
+            coverage=coverage,
+            documents=len(self.corpus),
+        )
         return Answer(text, (), False, examples)
 
     def examples(self, english: bool) -> tuple[str, ...]:

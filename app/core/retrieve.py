@@ -43,6 +43,7 @@ STOPWORDS = frozenset(
 
 
 Key = tuple[str, int]  # a measure across the corpus: (doc_id, number)
+ANY_DOCUMENT = "*"  # Retrieval.outside's key for counter-examples no document answers
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def key(measure: RankedMeasure) -> Key:
 class Retrieval:
     question: Question
     ranked: tuple[RankedMeasure, ...]  # every measure, best first
-    # per document: the similarity of its nearest counter-example (a question not covered)
+    # per document: the similarity of its nearest counter-example (a question not covered);
+    # under ANY_DOCUMENT, the nearest question no document answers
     outside: dict[str, float] = field(default_factory=dict)
     document: str | None = None  # the document the question names
     elapsed_ms: float = field(default=0.0, compare=False)
@@ -219,8 +221,10 @@ class Retriever:
         outside: dict[str, float] = {}
         for hit in hits:
             doc_id = str(hit.metadata["doc_id"])
-            if hit.metadata["kind"] == "outside":
-                outside[doc_id] = max(outside.get(doc_id, 0.0), hit.similarity)
+            if hit.metadata["kind"] in ("outside", "off_topic"):
+                # off-topic questions count against every document
+                at = doc_id if hit.metadata["kind"] == "outside" else ANY_DOCUMENT
+                outside[at] = max(outside.get(at, 0.0), hit.similarity)
                 continue
             key = (doc_id, int(hit.metadata["measure_number"]))
             if not key[1] or key not in self.lexical.texts:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from app.core.place import Places
 from app.core.question import Question
-from app.core.retrieve import RankedMeasure, Retrieval
+from app.core.retrieve import ANY_DOCUMENT, RankedMeasure, Retrieval
 from ingest.source import Corpus
 
 ENGLISH_ALLOWANCE = 0.05
@@ -116,7 +116,9 @@ def judge(
 ) -> Decision:
     best = ranked[0] if ranked else None
     support = (best.score if best else 0.0) + (ENGLISH_ALLOWANCE if question.english else 0)
-    against = retrieval.outside.get(best.doc_id, 0.0) if best else 0.0
+    # its document's nearest counter-example, or a question no document answers
+    outside = retrieval.outside
+    against = max(outside.get(best.doc_id, 0.0), outside.get(ANY_DOCUMENT, 0.0)) if best else 0.0
     declined = Decision(
         question=question,
         in_scope=False,
