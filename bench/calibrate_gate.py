@@ -4,8 +4,8 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
     .venv/bin/python bench/calibrate_gate.py [MORE.jsonl ...]
 
 A question is in scope when its best measure reaches the floor and leads the nearest
-counter-example of its document by the margin; one declined with an open aspect in it is
-looked at again without it. Sets: tests/golden/{calibration,
+counter-example of its document by the margin; one declined with an open aspect or a claim in
+it is looked at again on its topic alone. Sets: tests/golden/{calibration,
 calibration_2,calibration_3,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
 present; the held-out sets are not read here.
 """
@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.chat import Chat  # noqa: E402
-from app.core.question import Question, understand, without_aspects  # noqa: E402
+from app.core.question import Question, understand  # noqa: E402
 from app.core.retrieve import Retrieval, Retriever  # noqa: E402
-from app.core.scope import Decision, Gate, decide, second_look  # noqa: E402
+from app.core.scope import Decision, Gate, decide, topic_alone  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.web.deps import gate_for  # noqa: E402
 from ingest.source import Corpus, corpus_at  # noqa: E402
@@ -62,15 +62,20 @@ def asked(text: str, gate: Gate) -> Question:
 
 
 def retrieved(chat: Chat, question: Question) -> tuple[Retrieval, Retrieval | None]:
-    core = replace(question, text=without_aspects(question.text))
-    again = chat.retriever.retrieve(core) if question.aspects else None
-    return chat.retriever.retrieve(question), again and replace(again, question=question)
+    retrieval = chat.retriever.retrieve(question)
+    # the topic alone as a declined question would have it (at any floor and margin)
+    declined = replace(decide(question, retrieval, chat.corpus, chat.gate), in_scope=False)
+    alone = topic_alone(replace(declined, reason="outside"))
+    if alone is None:
+        return retrieval, None
+    again = chat.retriever.retrieve(replace(question, text=alone))
+    return retrieval, replace(again, question=question)
 
 
 def decided(found: tuple[Retrieval, Retrieval | None], corpus: Corpus, gate: Gate) -> Decision:
     retrieval, core = found
     decision = decide(retrieval.question, retrieval, corpus, gate)
-    if core is None or not second_look(decision):
+    if core is None or topic_alone(decision) is None:
         return decision
     again = decide(retrieval.question, core, corpus, gate)
     return again if again.in_scope else decision

@@ -368,3 +368,12 @@ def test_a_near_miss_asked_with_an_aspect_is_still_declined(client: TestClient) 
 def test_saying_what_one_is_not_is_no_claim_to_be_it(client: TestClient) -> None:
     body = ask(client, "我们是做少儿舞蹈的，不是学科类，培训机构审批能快点吗")
     assert body["grounded"] is True and body["citations"][0]["measure"] == 3
+
+
+def test_a_claim_about_a_measure_on_a_topic_left_open_is_corrected_not_declined(
+    client: TestClient,
+) -> None:
+    # 消费券 is a topic the measures leave open; the claim is about （二）'s 体育消费节
+    body = ask(client, "听说体育消费节会给市民发体育消费券，是这样吗？")
+    assert body["grounded"] is True and body["citations"][0]["measure"] == 2
+    assert "原文没有这样的说法" in body["answer"]

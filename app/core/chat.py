@@ -39,9 +39,9 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import Question, understand, without_aspects
+from app.core.question import Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
-from app.core.scope import Decision, Gate, decide, second_look
+from app.core.scope import Decision, Gate, decide, topic_alone
 from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Corpus
 
@@ -195,10 +195,11 @@ class Chat:
         retrieval = self.retriever.retrieve(searched, named, mentioned)
         retrieval = dataclasses.replace(retrieval, question=question)
         decision = decide(question, retrieval, self.corpus, self.gate)
-        if not second_look(decision):
+        alone = topic_alone(decision)
+        if alone is None:
             return decision
-        # declined with an open aspect in it: its topic alone decides ("上门助浴多少钱")
-        core = dataclasses.replace(searched, text=without_aspects(searched.text))
+        # declined with an open aspect or a claim in it: its topic alone decides
+        core = dataclasses.replace(searched, text=alone)
         again = self.retriever.retrieve(core, named, mentioned)
         again = dataclasses.replace(again, question=question)
         on_topic = decide(question, again, self.corpus, self.gate)

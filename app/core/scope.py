@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from app.core.place import Places
-from app.core.question import Question
+from app.core.question import CONFIRMING, Question, without_aspects
 from app.core.retrieve import ANY_DOCUMENT, RankedMeasure, Retrieval
 from ingest.source import Corpus
 
@@ -97,18 +97,28 @@ def decide(question: Question, retrieval: Retrieval, corpus: Corpus, gate: Gate)
     return decision
 
 
-def second_look(decision: Decision) -> bool:
-    """Whether a declined question deserves a second look without its open aspects: the
+def topic_alone(decision: Decision) -> str | None:
+    """A declined question's topic alone, for a second look: without its open aspects (the
     words of an amount, a fee or a date resemble the questions the document leaves open
-    more than any topic does, and they never decline on their own."""
+    more than any topic does, and they never decline on their own), and for a claim put
+    up to be confirmed, without the claim's words of topics left open ("体育消费节期间每人
+    发消费券是吧" is about 体育消费节, and the answer says the text does not say so)."""
     question = decision.question
-    return (
-        not decision.in_scope
-        and decision.reason in ("outside", "below_floor")
-        and bool(question.aspects)
-        and not decision.uncovered  # "租房补贴怎么申请" names a topic left open
-        and question.measure_reference is None
-    )
+    if (
+        decision.in_scope
+        or decision.reason not in ("outside", "below_floor")
+        or question.measure_reference is not None
+    ):
+        return None
+    text = question.text
+    if question.confirming:
+        text = CONFIRMING.sub(" ", text)
+        for word in decision.uncovered:
+            text = re.sub(re.escape(word), " ", text, flags=re.I)
+    elif not question.aspects or decision.uncovered:  # "租房补贴怎么申请": a topic left open
+        return None
+    text = without_aspects(text)
+    return text if text != question.text and text.strip() else None
 
 
 def judge(
