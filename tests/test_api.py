@@ -377,3 +377,30 @@ def test_a_claim_about_a_measure_on_a_topic_left_open_is_corrected_not_declined(
     body = ask(client, "听说体育消费节会给市民发体育消费券，是这样吗？")
     assert body["grounded"] is True and body["citations"][0]["measure"] == 2
     assert "原文没有这样的说法" in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [
+        ("开饭馆的有什么扶持", 5),
+        ("我开了家湘菜馆，政策对我们有啥帮助？", 5),
+        ("What are the policies for restaurants?", 5),
+    ],
+)
+def test_asking_what_there_is_for_an_audience_lists_its_measures(
+    client: TestClient, question: str, measure: int
+) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is True and measure in [c["measure"] for c in body["citations"]]
+
+
+def test_a_question_only_about_a_topic_left_open_is_declined(client: TestClient) -> None:
+    body = ask(client, "有没有消费券可以领？")
+    assert body["grounded"] is False and body["citations"] == []
+
+
+def test_a_yes_or_no_is_not_a_yes_where_the_text_does_not_say_it(client: TestClient) -> None:
+    # the text names 过境免签 only as something airlines and travel agencies use
+    body = ask(client, "Can I use visa-free transit to stay in Shanghai for a week?")
+    assert body["citations"] and not body["answer"].startswith("Yes")
+    assert "The document speaks to this" not in body["answer"]

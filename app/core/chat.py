@@ -69,6 +69,12 @@ ANOTHER_GAP = 0.05
 STANDALONE_WORDS = 3
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
+# asking what there is for someone: "有什么扶持", "有啥帮助", "what help is there"
+WHAT_SERVES = re.compile(
+    r"(有|有没有)(什么|啥|哪些)?(扶持|支持|政策|帮助|好处|措施|优惠)"
+    r"|\bwhat\b.*\b(measures|policies|support|help)\b|\bany(thing)? (support|help)\b",
+    re.I,
+)
 ASKS = re.compile(
     r"[？?]$|吗|呢|什么|啥|怎么|咋|哪|谁|几|多少|是否|有没有|能不能|可不可以|会不会"
     r"|\b(what|how|which|who|when|where|why|can|could|is|are|do|does)\b",
@@ -243,7 +249,23 @@ class Chat:
             decision = self.decide_in(question, history, context, said)
         if asking_as and not decision.in_scope and not question.social:
             decision = self.for_persona(question, asking_as)
+        elif self.asks_what_serves(question, decision):
+            # "开饭店的有什么扶持": what serves the audience it names
+            decision = self.for_persona(question, audiences_of(question.text, self.corpus))
         return dataclasses.replace(decision, persona=said or context.persona)
+
+    def asks_what_serves(self, question: Question, decision: Decision) -> bool:
+        """A declined question that names an audience and asks what there is for it, and
+        nothing the document leaves open."""
+        return (
+            not decision.in_scope
+            and decision.reason in ("outside", "below_floor")
+            and not decision.uncovered
+            # not clearly nearer a question left open: "宠物医院有什么支持" is about pets
+            and decision.against - decision.support <= self.gate.margin
+            and bool(WHAT_SERVES.search(question.text))
+            and bool(audiences_of(question.text, self.corpus))
+        )
 
     def decide_in(
         self, question: Question, history: list[Turn], context: Context, said: tuple[str, ...]

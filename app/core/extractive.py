@@ -25,6 +25,8 @@ from ingest.source import Corpus, Policy
 QUOTE_GAP = 0.03
 # a suggested further measure scores at least this close to the one answered
 NEARBY_GAP = 0.03
+# the share of a question's rarer words a measure must say for a yes-or-no to be a yes
+SAYS_IT = 0.75
 QUOTED = 3
 ASPECT_ORDER = ("amount", "fee", "time", "apply", "where", "rule", "eligibility")
 # the words of a claim the question makes, other than scaffolding, must be in the text
@@ -198,7 +200,8 @@ class Composer:
         lines = self.corrections(question, [key(m) for m in cited], english)
         opened = [a for a in ASPECT_ORDER if a in question.aspects][:2]
         lines += [self.say(english, f"open.{aspect}") for aspect in opened]
-        if lines:
+        if lines or (question.yes_no and first.lexical < SAYS_IT):
+            # a yes or no is answered "yes" only where the text says the words asked about
             lead = self.heading(english, "open.related", key(first))
         elif question.yes_no:
             lead = self.heading(english, "lead.yes", key(first))

@@ -20,8 +20,9 @@ open. Calibrated with `bench/calibrate_gate.py`.
 import re
 from dataclasses import dataclass, field, replace
 
+from app.core.context import has_topic
 from app.core.place import Places
-from app.core.question import CONFIRMING, Question, without_aspects
+from app.core.question import CONFIRMING, Question, understand, without_aspects
 from app.core.retrieve import ANY_DOCUMENT, RankedMeasure, Retrieval
 from ingest.source import Corpus
 
@@ -121,6 +122,14 @@ def topic_alone(decision: Decision) -> str | None:
     return text if text != question.text and text.strip() else None
 
 
+def about_more_than(question: Question, words: tuple[str, ...]) -> bool:
+    """Whether a question names anything beside these words of topics left open."""
+    rest = question.text.lower()
+    for word in words:
+        rest = rest.replace(word, " ")
+    return has_topic(understand(rest))
+
+
 def judge(
     question: Question, retrieval: Retrieval, ranked: tuple[RankedMeasure, ...], gate: Gate
 ) -> Decision:
@@ -156,5 +165,7 @@ def judge(
     # both similarities cross languages alike: the counter-examples are compared unadjusted
     if best is not None and best.score - against < gate.margin:
         return replace(declined, reason="outside")
+    if declined.uncovered and not about_more_than(question, declined.uncovered):
+        return replace(declined, reason="outside")  # "有消费券吗": only a topic left open
     answered = replace(declined, in_scope=True, reason="evidence", shape="answer")
     return replace(answered, cite=select_measures(ranked))
