@@ -404,3 +404,18 @@ def test_a_yes_or_no_is_not_a_yes_where_the_text_does_not_say_it(client: TestCli
     body = ask(client, "Can I use visa-free transit to stay in Shanghai for a week?")
     assert body["citations"] and not body["answer"].startswith("Yes")
     assert "The document speaks to this" not in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("这份政策从什么时候开始施行？", "没有写明施行日期"),
+        ("Does this policy have an expiry date? How long is it valid?", "no effective date"),
+        ("这是市政府办公厅发的吧？", "上海市商务委员会"),
+    ],
+)
+def test_when_it_takes_effect_and_who_issued_it(
+    client: TestClient, question: str, said: str
+) -> None:
+    body = ask(client, question)
+    assert said in body["answer"] and body["citations"] == []

@@ -37,7 +37,7 @@ def test_which_measure_names_the_one_just_cited(client: TestClient) -> None:
 
 def test_picking_from_a_list_takes_that_item_in_full(client: TestClient, policy: Any) -> None:
     listing, second = talk(client, "给老人的措施有哪几条", "第二个具体说了什么")
-    order = [int(n) for n in sorted(cited(listing))]  # the list is in the document's order
+    order = cited(listing)  # the lines and the citations share one order
     assert len(order) >= 2
     assert cited(second) == [order[1]]
     whole = "".join(s.text for s in policy.measure(order[1]).sentences)
@@ -249,3 +249,15 @@ def test_the_same_need_in_another_city_is_declined(client: TestClient) -> None:
 def test_an_english_follow_up_ending_on_it_is_about_the_last_measure(client: TestClient) -> None:
     _, who = talk(client, "Is there anything about a ticket stub platform?", "Who will run it?")
     assert cited(who) == [14]
+
+
+def test_picking_past_the_end_of_a_list_says_how_many_there_were(client: TestClient) -> None:
+    listing, third = talk(client, "我是退休老人，政策对我有什么好处？", "第五个")
+    assert 1 < len(cited(listing)) < 5
+    assert third["citations"] == [] and f"只列出了{len(cited(listing))}条" in third["answer"]
+
+
+@pytest.mark.parametrize("message", ["你是谁", "你能做什么？", "who are you?"])
+def test_asking_who_it_is_gets_the_welcome(client: TestClient, message: str) -> None:
+    (body,) = talk(client, message)
+    assert body["citations"] == [] and body["suggestions"]

@@ -462,6 +462,8 @@ class Chat:
                 )
         if question.follow == "which":
             shape, cite = "which", prior
+        elif question.follow == "pick" and (question.pick or 1) > len(prior):
+            shape, cite = "beyond", prior  # "第三个" of two: say how many there were
         elif question.follow == "pick":
             position = question.pick if question.pick is not None else 1
             index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1

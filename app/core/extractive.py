@@ -81,6 +81,7 @@ class Composer:
             "another": self.listing,
             "persona": self.listing,
             "none_left": self.none_left,
+            "beyond": self.beyond,
         }.get(decision.shape, self.topical)
         return Reply(render(decision), english)
 
@@ -320,11 +321,10 @@ class Composer:
         return self.finish(lines, citations, decision)
 
     def listing(self, decision: Decision) -> Answer:
-        """Several measures, a line each, in the document's order; cited by relevance."""
+        """Several measures, a line each, the most relevant first, in the order they are
+        cited: "第一个" is the first line and the first citation alike."""
         english = decision.english
-        shown = sorted(
-            decision.cite, key=lambda m: (m.doc_id != decision.cite[0].doc_id, m.doc_id, m.number)
-        )
+        shown = list(decision.cite)
         if decision.shape == "another":
             lines = [self.say(english, "more.another")]
         elif decision.shape == "persona":
@@ -355,6 +355,15 @@ class Composer:
         if len(shown) > 1:
             lines.append(self.say(english, "listing.pick_hint"))
         return self.finish(lines, [citations[key(m)] for m in decision.cite], decision)
+
+    def beyond(self, decision: Decision) -> Answer:
+        """ "第三个" when the last answer listed two: how many there were, and which."""
+        english = decision.english
+        labels = (", " if english else "、").join(
+            self.label(key(m), english) for m in decision.cite
+        )
+        text = self.say(english, "more.beyond", count=len(decision.cite), labels=labels)
+        return Answer(text, (), True, ())
 
     def none_left(self, decision: Decision) -> Answer:
         english = decision.english
@@ -529,6 +538,7 @@ class Composer:
         )
         values: dict[str, dict[str, object]] = {
             "date": {"date": policy.issue_date_iso if english else policy.issue_date},
+            "effective": {"date": policy.issue_date_iso if english else policy.issue_date},
             "issuers": {
                 "count": len(policy.issuers),
                 "bodies": "; ".join(policy.issuers_en) if english else "、".join(policy.issuers),

@@ -39,7 +39,16 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|(issue|publication|release) date",
         re.I,
     ),
+    "effective": re.compile(
+        r"(文件|政策|措施)(什么时候|何时|哪天|从哪天)?(开始)?(生效|施行|实施)|什么时候(开始)?(生效|施行)"
+        r"|有效期|\bwhen does (it|this|the (policy|document|measures?))"
+        r" (take effect|come into force|expire)|\b(take|took) effect\b"
+        r"|how long is (it|this|the (policy|document)) valid"
+        r"|valid until",
+        re.I,
+    ),
     "issuers": re.compile(
+        r"是.{1,10}(发|印发|出台|发布)的(吧|吗|嘛)|"
         r"(哪些|哪个|哪几个|什么)(部门|单位|机关|机构).{0,6}(印发|发布|出台|联合|制定|发的)"
         r"|(谁|哪里)(印发|发布|出台|制定|发的)|(发文|印发|发布)(单位|部门|机关)"
         r"|who (issued|published|released|wrote)|which (departments|bodies|agencies)",
@@ -77,7 +86,8 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
 }
 # a message that is only a hello, a thanks or a goodbye: nothing to look up
 GREETING = re.compile(
-    r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好)"
+    r"^(你好|您好|hi|hello|hey|嗨|哈喽|在吗|早上好|下午好|晚上好|你是谁|你是干什么的|你能做什么"
+    r"|你会什么|who are you|what can you do|what are you)"
     r"( there| everyone| all)?[呀啊哇呢！!？?。.~～，, ]*$",
     re.I,
 )

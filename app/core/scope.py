@@ -52,7 +52,7 @@ class Decision:
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
     cite: tuple[RankedMeasure, ...] = ()  # what the answer cites, in this order
     # how the answer is shaped: answer, named, listing, overview, which, more, plain,
-    # another, none_left, persona, or none (a refusal or a social reply)
+    # another, none_left, beyond, persona, or none (a refusal or a social reply)
     shape: str = "answer"
     english: bool = False  # the language to answer in
     uncovered: tuple[str, ...] = ()  # words of the question on topics the text leaves open
