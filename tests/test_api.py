@@ -419,3 +419,9 @@ def test_when_it_takes_effect_and_who_issued_it(
 ) -> None:
     body = ask(client, question)
     assert said in body["answer"] and body["citations"] == []
+
+
+def test_an_answer_quotes_the_sentence_that_says_what_was_asked(client: TestClient) -> None:
+    body = ask(client, "Are there more learning options for older people?")
+    assert body["citations"][0]["measure"] == 3
+    assert "older people" in body["answer"]

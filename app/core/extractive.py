@@ -208,21 +208,23 @@ class Composer:
             lead = self.heading(english, "lead.yes", key(first))
         else:
             lead = self.heading(english, "lead.topic", key(first))
-        indexes = self.evidence_indexes(first)
+        # the sentences nearest in meaning, and the one that says the words asked about
+        words = [w for w in tokens(question.text) if len(w) >= 2]
+        indexes = sorted(set(self.evidence_indexes(first)) | set(self.saying(first, words)))
         lines.append(
             f"{lead}{' ' if english else ''}{self.sentences(key(first), english, indexes)}"
         )
         citations = [self.citation(first, indexes)]
         for other in cited[1:]:
-            best = self.evidence_indexes(other, count=1)[:1]
+            best = self.saying(other, words) or self.evidence_indexes(other, count=1)[:1]
             also = self.heading(english, "more.also", key(other))
             lines.append(
                 f"{also}{' ' if english else ''}{self.sentences(key(other), english, best)}"
             )
             citations.append(self.citation(other, best))
         if decision.uncovered:
-            words = ", ".join(decision.uncovered) if english else "、".join(decision.uncovered)
-            lines.append(self.say(english, "more.uncovered", words=words))
+            left = ", ".join(decision.uncovered) if english else "、".join(decision.uncovered)
+            lines.append(self.say(english, "more.uncovered", words=left))
         return self.finish(lines, citations, decision)
 
     def corrections(self, question: Question, cited: list[Key], english: bool) -> list[str]:

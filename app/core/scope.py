@@ -71,8 +71,17 @@ def select_measures(ranked: tuple[RankedMeasure, ...]) -> tuple[RankedMeasure, .
     if ranked[0].named:
         return (ranked[0],)
     best, lead = ranked[0].score, ranked[0].doc_id
-    # beside the best, measures of its document: another document was ranked below for a reason
-    return tuple(m for m in ranked[:MAX_CITED] if m.doc_id == lead and best - m.score <= CITE_GAP)
+    # beside the best, measures of its document (another document was ranked below for a
+    # reason) about as close that also say some of the words asked: a tie in meaning alone
+    # is no reason to cite a second measure
+    return (
+        ranked[0],
+        *(
+            m
+            for m in ranked[1:MAX_CITED]
+            if m.doc_id == lead and best - m.score <= CITE_GAP and m.lexical > 0
+        ),
+    )
 
 
 def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
