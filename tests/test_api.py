@@ -307,6 +307,7 @@ def test_a_word_the_text_only_negates_is_not_in_it(client: TestClient) -> None:
     "question",
     [
         "成都的市民夜校一学期多少钱？",
+        "成都对知识产权侵权怎么罚",
         "南京今年出台的服务消费政策有哪些",
         "Are there night schools in Chengdu?",
     ],

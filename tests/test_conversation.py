@@ -37,7 +37,7 @@ def test_which_measure_names_the_one_just_cited(client: TestClient) -> None:
 
 def test_picking_from_a_list_takes_that_item_in_full(client: TestClient, policy: Any) -> None:
     listing, second = talk(client, "给老人的措施有哪几条", "第二个具体说了什么")
-    order = cited(listing)  # the lines and the citations share one order
+    order = [int(n) for n in sorted(cited(listing))]  # the lines are in the document's order
     assert len(order) >= 2
     assert cited(second) == [order[1]]
     whole = "".join(s.text for s in policy.measure(order[1]).sentences)
@@ -261,3 +261,13 @@ def test_picking_past_the_end_of_a_list_says_how_many_there_were(client: TestCli
 def test_asking_who_it_is_gets_the_welcome(client: TestClient, message: str) -> None:
     (body,) = talk(client, message)
     assert body["citations"] == [] and body["suggestions"]
+
+
+def test_a_question_about_a_parents_pension_is_no_persona_statement(client: TestClient) -> None:
+    (body,) = talk(client, "我妈的退休金明年能涨多少")
+    assert body["grounded"] is False and body["citations"] == []
+
+
+def test_i_know_now_thanks_is_a_closing(client: TestClient) -> None:
+    _, reply = talk(client, "博物馆晚上开放吗", "好的我明白了，谢谢啦")
+    assert reply["citations"] == [] and reply["grounded"] is True

@@ -41,7 +41,7 @@ from app.core.listing import (
 from app.core.llm import Prompts, Writer
 from app.core.question import Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
-from app.core.scope import Decision, Gate, decide, topic_alone
+from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
 from ingest.source import Corpus
 
@@ -242,27 +242,37 @@ class Chat:
         asking_as = () if said else introduced(question, self.corpus)
         if asking_as:
             context = dataclasses.replace(context, persona=asking_as)
-        if asking_as and not self.lists.says_more(question, asking_as):
+        if (
+            asking_as
+            and not self.lists.says_more(question, asking_as)
+            and not uncovered_words(question.text, self.gate.uncovered_words)
+        ):
             # "I'm a foreign tourist here, what helps me?": nothing asked but what serves them
             decision = self.for_persona(question, asking_as, gap=PERSONA_GAP)
         else:
             decision = self.decide_in(question, history, context, said)
-        if asking_as and not decision.in_scope and not question.social:
+        if asking_as and self.open_to_persona(decision):
             decision = self.for_persona(question, asking_as)
         elif self.asks_what_serves(question, decision):
             # "开饭店的有什么扶持": what serves the audience it names
             decision = self.for_persona(question, audiences_of(question.text, self.corpus))
         return dataclasses.replace(decision, persona=said or context.persona)
 
-    def asks_what_serves(self, question: Question, decision: Decision) -> bool:
-        """A declined question that names an audience and asks what there is for it, and
-        nothing the document leaves open."""
+    def open_to_persona(self, decision: Decision) -> bool:
+        """Whether a declined question may still get what serves the person: not when it
+        names a topic the document leaves open ("我爸的养老金今年能涨多少") or sits clearly
+        nearer a question left open ("宠物医院有什么支持" is about pets)."""
         return (
             not decision.in_scope
             and decision.reason in ("outside", "below_floor")
             and not decision.uncovered
-            # not clearly nearer a question left open: "宠物医院有什么支持" is about pets
             and decision.against - decision.support <= self.gate.margin
+        )
+
+    def asks_what_serves(self, question: Question, decision: Decision) -> bool:
+        """A declined question that names an audience and asks what there is for it."""
+        return (
+            self.open_to_persona(decision)
             and bool(WHAT_SERVES.search(question.text))
             and bool(audiences_of(question.text, self.corpus))
         )

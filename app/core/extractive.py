@@ -323,10 +323,12 @@ class Composer:
         return self.finish(lines, citations, decision)
 
     def listing(self, decision: Decision) -> Answer:
-        """Several measures, a line each, the most relevant first, in the order they are
-        cited: "第一个" is the first line and the first citation alike."""
+        """Several measures, a line each, in the document's order ("第一个" is the first
+        line); cited by relevance."""
         english = decision.english
-        shown = list(decision.cite)
+        shown = sorted(
+            decision.cite, key=lambda m: (m.doc_id != decision.cite[0].doc_id, m.doc_id, m.number)
+        )
         if decision.shape == "another":
             lines = [self.say(english, "more.another")]
         elif decision.shape == "persona":

@@ -46,7 +46,9 @@ def introduced(question: Question, corpus: Corpus) -> tuple[str, ...]:
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:
     """The audiences of a message that only says who the person is ("我是开健身房的")."""
     if question.yes_no or re.search(
-        r"[？?]|什么|怎么|哪|啥|咋|有没|\b(what|how|which|any)\b", question.text, re.I
+        r"[？?]|什么|怎么|哪|啥|咋|有没|多少|几|是否|能否|\b(what|how|which|any)\b",
+        question.text,
+        re.I,
     ):
         return ()
     return introduced(question, corpus)

@@ -92,7 +92,8 @@ GREETING = re.compile(
     re.I,
 )
 CLOSING = re.compile(
-    r"^((好的|好|嗯|行|ok|okay|明白了?|了解了?|知道了|懂了|清楚了|收到|谢谢(你|您)?|谢(啦|了|咯)|多谢|感谢|"
+    r"^((好的|好|嗯|行|ok|okay|(我们?)?(明白了?|了解了?|知道了|懂了|清楚了)|收到|谢谢(你|您)?|谢(啦|了|咯)"
+    r"|多谢|感谢|"
     r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
