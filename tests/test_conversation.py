@@ -271,3 +271,9 @@ def test_a_question_about_a_parents_pension_is_no_persona_statement(client: Test
 def test_i_know_now_thanks_is_a_closing(client: TestClient) -> None:
     _, reply = talk(client, "博物馆晚上开放吗", "好的我明白了，谢谢啦")
     assert reply["citations"] == [] and reply["grounded"] is True
+
+
+def test_a_sections_measures_are_listed_whole_and_picked_in_order(client: TestClient) -> None:
+    listing, second = talk(client, "第三部分包括哪几条？", "第二个呢")
+    assert sorted(cited(listing)) == [11, 12, 13, 14]
+    assert cited(second) == [12]

@@ -43,6 +43,7 @@ from app.core.question import Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
+from ingest.numerals import chinese_to_int
 from ingest.source import Corpus
 
 if TYPE_CHECKING:
@@ -69,6 +70,11 @@ ANOTHER_GAP = 0.05
 STANDALONE_WORDS = 3
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
+# a section of the document by its number: 第二部分, 第2部分, part 2
+SECTION = re.compile(
+    r"第\s*([一二三四五六七八九十\d]+)\s*(?:部分|板块|大部分)|\bpart\s+(\d+)\b", re.I
+)
+SECTION_COUNT = re.compile(r"(几|多少)条|哪(几|些)条|which measures|how many measures", re.I)
 # asking what there is for someone: "有什么扶持", "有啥帮助", "what help is there"
 WHAT_SERVES = re.compile(
     r"(有|有没有)(什么|啥|哪些)?(扶持|支持|政策|帮助|好处|措施|优惠)"
@@ -290,6 +296,9 @@ class Chat:
             # ("我家老人需要长期护理"), what serves that need
             gap = LIST_GAP if self.lists.says_more(question, said) else PERSONA_GAP
             return self.for_persona(question, said, gap=gap, also=also)
+        section = self.section_named(question)
+        if section is not None:  # "第二部分有哪些措施": that section's measures, all of them
+            return self.section_listing(question, section)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
             # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"
@@ -314,6 +323,36 @@ class Chat:
         if decision.in_scope and question.follow == "plain" and decision.shape == "named":
             return dataclasses.replace(decision, shape="plain")
         return decision
+
+    def section_named(self, question: Question) -> tuple[str, int] | None:
+        """The section a question asks the measures of, by number ("第二部分有哪几条") or by
+        its heading: (doc_id, section number)."""
+        if not (question.listing or SECTION_COUNT.search(question.text)):
+            return None
+        policy = self.corpus.default
+        found = SECTION.search(question.text)
+        if found:
+            number = chinese_to_int(found.group(1) or found.group(2))
+            return (policy.doc_id, number) if 1 <= number <= len(policy.document.sections) else None
+        for section in policy.document.sections:
+            if len(section.title) >= 4 and section.title in question.text:
+                return policy.doc_id, section.number
+        return None
+
+    def section_listing(self, question: Question, section: tuple[str, int]) -> Decision:
+        doc_id, number = section
+        decision = self.scope(question)
+        measures = self.corpus.document(doc_id).document.measures
+        inside = {(doc_id, m.number) for m in measures if m.section and m.section.number == number}
+        ranked = tuple(m for m in decision.ranked if key(m) in inside)
+        return dataclasses.replace(
+            decision,
+            in_scope=bool(ranked),
+            reason="section",
+            cite=ranked,
+            shape="listing",
+            english=question.answer_in_english,
+        )
 
     def points_at_last(self, question: Question) -> bool:
         """A question about the answer just given: "第几条？", and also "第几条？我截图发给
