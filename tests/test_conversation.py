@@ -277,3 +277,8 @@ def test_a_sections_measures_are_listed_whole_and_picked_in_order(client: TestCl
     listing, second = talk(client, "第三部分包括哪几条？", "第二个呢")
     assert sorted(cited(listing)) == [11, 12, 13, 14]
     assert cited(second) == [12]
+
+
+def test_the_first_one_in_it_picks_from_the_section_just_listed(client: TestClient) -> None:
+    _, first = talk(client, "第二部分一共有几条措施", "其中的第一条讲了什么")
+    assert cited(first) == [8]

@@ -39,7 +39,7 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import Question, understand
+from app.core.question import SECTION, Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
@@ -70,10 +70,6 @@ ANOTHER_GAP = 0.05
 STANDALONE_WORDS = 3
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
-# a section of the document by its number: 第二部分, 第2部分, part 2
-SECTION = re.compile(
-    r"第\s*([一二三四五六七八九十\d]+)\s*(?:部分|板块|大部分)|\bpart\s+(\d+)\b", re.I
-)
 SECTION_COUNT = re.compile(r"(几|多少)条|哪(几|些)条|which measures|how many measures", re.I)
 # asking what there is for someone: "有什么扶持", "有啥帮助", "what help is there"
 WHAT_SERVES = re.compile(

@@ -121,6 +121,10 @@ LISTING = re.compile(
     r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?(适合|能用|用得上)",
     re.I,
 )
+# a section of the document by its number: 第二部分, 第2部分, part 2
+SECTION = re.compile(
+    r"第\s*([一二三四五六七八九十\d]+)\s*(?:部分|板块|大部分)|\bpart\s+(\d+)\b", re.I
+)
 # aspects of a benefit the document leaves open: they shape an answer, never refuse one
 ASPECTS: dict[str, re.Pattern[str]] = {
     "amount": re.compile(
@@ -197,7 +201,7 @@ STEP = re.compile(
 )
 PICK = re.compile(
     r"第([一二三四五六七八九十\d])个|(头|第)一个|最后(一|那)个|中间(那|的)个?"
-    r"|(提到|上面|刚才|列出|你说)的第([一二三四五六七八九十\d])(条|项)"
+    r"|(提到|上面|刚才|列出|你说|里面|其中|这里面|当中)的?第([一二三四五六七八九十\d])(条|项)"
     r"|\b(the )?(first|second|third|fourth|fifth|last|middle)( one)?\b|number (\d)",
     re.I,
 )
@@ -394,6 +398,8 @@ def understand(raw: str) -> Question:
     listing = bool(LISTING.search(text))
     if listing and meta == ("count",) and re.search(r"有关|相关|涉及|跟|关于|给|针对|for", text):
         meta = ()  # "跟老人有关的政策一共有哪几条" lists, it does not count the document
+    if meta == ("count",) and SECTION.search(text):
+        meta = ()  # "第二部分一共有几条": that section's measures
     about_whole = SUMMARY.search(text) and DOCUMENT_WORDS.search(text)
     if not meta and reference is None and not listing and about_whole:
         meta = ("summary",)
