@@ -5,9 +5,9 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
 
 A question is in scope when its best measure reaches the floor and leads the nearest
 counter-example of its document by the margin; one declined with an open aspect or a claim in
-it is looked at again on its topic alone. Sets: tests/golden/{calibration,
-calibration_2,calibration_3,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
-present; the held-out sets are not read here.
+it is looked at again on its topic alone. Sets: tests/golden/{calibration,calibration_2,
+calibration_3,calibration_4,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl
+when present; the held-out sets are not read here.
 """
 
 import json
@@ -34,6 +34,7 @@ SETS = [
         "calibration",
         "calibration_2",
         "calibration_3",
+        "calibration_4",
         "gate_calibration",
         "own",
         "public",

@@ -282,3 +282,53 @@ def test_a_sections_measures_are_listed_whole_and_picked_in_order(client: TestCl
 def test_the_first_one_in_it_picks_from_the_section_just_listed(client: TestClient) -> None:
     _, first = talk(client, "第二部分一共有几条措施", "其中的第一条讲了什么")
     assert cited(first) == [8]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "广州给文旅企业的补贴听说比上海高，具体多少？",
+        "成都的夜校和上海比哪个便宜，那边有没有免费课",
+    ],
+)
+def test_a_city_compared_with_shanghai_is_still_another_city(
+    client: TestClient, message: str
+) -> None:
+    (body,) = talk(client, message)
+    assert body["grounded"] is False and body["citations"] == []
+    assert "广州" in body["answer"] or "成都" in body["answer"]
+
+
+@pytest.mark.parametrize("message", ["你背后是哪个大模型？", "你是真人客服吗", "Who built you?"])
+def test_a_question_about_the_assistant_says_what_it_is(client: TestClient, message: str) -> None:
+    (body,) = talk(client, message)
+    assert body["citations"] == [] and body["suggestions"]
+    assert "措施编号" in body["answer"] or "measures" in body["answer"]
+
+
+def test_a_claim_said_to_be_the_documents_is_corrected_from_its_measure(
+    client: TestClient,
+) -> None:
+    (body,) = talk(client, "文件里写了每家健身房补贴8千块，帮我确认一下")
+    assert cited(body)[:1] == [2] and "没有您提到的这个数字" in body["answer"]
+
+
+def test_a_claim_restating_the_last_answer_is_about_its_measure(client: TestClient) -> None:
+    _, claim = talk(client, "市民夜校是哪条", "那就是说夜校全年都不收钱？")
+    assert cited(claim)[:1] == [3] and "没有这样的说法" in claim["answer"]
+
+
+def test_other_measures_in_english_gives_further_measures(client: TestClient) -> None:
+    first, other = talk(client, "Are museums open in the evening?", "other measures?")
+    assert other["grounded"] is True and not set(cited(other)) & set(cited(first))
+    assert cited(other) or "no more measures" in other["answer"]
+
+
+def test_who_someone_is_is_read_from_the_sentence_that_says_it(client: TestClient) -> None:
+    # a visitor who mentions restaurants is no restaurant owner
+    (body,) = talk(
+        client,
+        "I'm an exchange student from France. The restaurants near my dorm only have Chinese "
+        "menus. Will Shanghai add multilingual menus?",
+    )
+    assert cited(body)[:1] == [16]

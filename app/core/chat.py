@@ -39,7 +39,7 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import SECTION, Question, understand
+from app.core.question import SECTION, WHAT_SERVES, Question, understand
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
@@ -71,12 +71,6 @@ STANDALONE_WORDS = 3
 # where a mixed question turns from one part to another
 MIXED = re.compile(r"[？?；;。！!]|另外|还有|顺便问?一?下?|以及|同时|\balso\b|\band\b", re.I)
 SECTION_COUNT = re.compile(r"(几|多少)条|哪(几|些)条|which measures|how many measures", re.I)
-# asking what there is for someone: "有什么扶持", "有啥帮助", "what help is there"
-WHAT_SERVES = re.compile(
-    r"(有|有没有)(什么|啥|哪些)?(扶持|支持|政策|帮助|好处|措施|优惠)"
-    r"|\bwhat\b.*\b(measures|policies|support|help)\b|\bany(thing)? (support|help)\b",
-    re.I,
-)
 ASKS = re.compile(
     r"[？?]$|吗|呢|什么|啥|怎么|咋|哪|谁|几|多少|是否|有没有|能不能|可不可以|会不会"
     r"|\b(what|how|which|who|when|where|why|can|could|is|are|do|does)\b",
@@ -385,7 +379,11 @@ class Chat:
         # a short one ("年轻人也能去吗") must be clearly nearer: it says too little to tell
         nearer_open = own.against - own.support > (0.0 if standalone else self.gate.margin)
         resembles_open = own.reason == "outside" and own.against >= self.gate.floor
-        leaves_open = bool(own.uncovered) or nearer_open or (standalone and resembles_open)
+        # a claim about what was just said ("那就是说一周内保证批下来？") is about that topic,
+        # unless it names one the document leaves open
+        leaves_open = bool(own.uncovered) or (
+            not question.confirming and (nearer_open or (standalone and resembles_open))
+        )
         leaning = not own.in_scope and not leaves_open
         if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
             return own
@@ -446,6 +444,8 @@ class Chat:
         covers is answered, searched alone so the other part does not pull the ranking
         aside, and the answer names the rest as left open."""
         if not decision.uncovered or (decision.in_scope and decision.reason != "evidence"):
+            return decision
+        if decision.reason == "elsewhere":  # all of it is set in that place
             return decision
         question = decision.question
         parts = [p.strip(" ，,、") for p in MIXED.split(question.text)]
@@ -537,9 +537,9 @@ class Chat:
         prior = set(context.cited)
         best = base.ranked[0].score if base.ranked else 0.0
         # the topic was answered already: its scope is not in question, only what else holds it
-        further = tuple(
-            m for m in base.ranked if key(m) not in prior and best - m.score <= ANOTHER_GAP
-        )[:3]
+        close = [m for m in base.ranked if key(m) not in prior and best - m.score <= ANOTHER_GAP]
+        # the next best, and beside it those that also say some of the words asked
+        further = tuple(close[:1] + [m for m in close[1:] if m.lexical > 0])[:3]
         answered = dataclasses.replace(
             base, question=question, english=english, reason="follow_up", in_scope=True
         )

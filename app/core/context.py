@@ -116,6 +116,12 @@ def cited_in(text: str, corpus: Corpus) -> tuple[Key, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def said_of_self(text: str) -> str:
+    """The sentence in which a person says who they are: the first. "I'm a tourist from
+    Germany. Most restaurant menus here…" is a tourist's, not a restaurant's."""
+    return re.split(r"(?<=[。！？!?；;])|(?<=\.)\s", text, maxsplit=1)[0]
+
+
 def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
     lowered = text.lower()
     return tuple(
@@ -138,7 +144,7 @@ def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Questi
         if question.social is None and has_topic(question):
             topic = question
         if PERSONA.search(question.text):
-            found = audiences_of(question.text, corpus)
+            found = audiences_of(said_of_self(question.text), corpus)
             if found:
                 persona, persona_text = found, question.text
     english = bool(answered) and is_english(answered)
@@ -146,10 +152,16 @@ def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Questi
 
 
 def document_named(text: str, corpus: Corpus) -> str | None:
-    """The document a question names: by one of its short names, or by a long enough
-    piece of its title."""
+    """The document a question names: by one of its short names, by its kind ("这个行动
+    计划"), or by a long enough piece of its title."""
     if len(corpus) < 2:
         return None
+    # "这个行动计划" says which document more surely than a short name that is also a
+    # place ("在浦东租房")
+    for found in DOCUMENT_KIND.finditer(text):
+        pointed = found.group("kind") and of_kind(found.group("kind"), corpus)
+        if pointed:
+            return pointed
     lowered = text.lower()
     for policy in corpus.documents:
         if any(alias.lower() in lowered for alias in policy.aliases):
@@ -175,13 +187,16 @@ def by_kind(text: str, corpus: Corpus) -> str | None:
     """The one document of its kind a question points at: "条例里怎么说", "这个计划对总部
     企业有什么举措" (a title ends in its kind: …条例, …行动计划, …若干措施)."""
     for found in DOCUMENT_KIND.finditer(text):
-        kind = found.group("kind") or found.group("after")
-        having = [
-            p for p in corpus.documents if p.title.rstrip("）)0123456789—年（(").endswith(kind)
-        ]
-        if len(having) == 1:
-            return having[0].doc_id
+        chosen = of_kind(found.group("kind") or found.group("after"), corpus)
+        if chosen:
+            return chosen
     return None
+
+
+def of_kind(kind: str, corpus: Corpus) -> str | None:
+    """The one document whose title ends in this kind (…条例, …行动计划), if one does."""
+    having = [p for p in corpus.documents if p.title.rstrip("）)0123456789—年（(").endswith(kind)]
+    return having[0].doc_id if len(having) == 1 else None
 
 
 def common_run(a: str, b: str) -> str:

@@ -457,8 +457,8 @@ class Composer:
         if decision.reason == "elsewhere":
             text = self.say(english, "refusal.elsewhere", place=decision.uncovered[0])
             return Answer(text, (), False, examples)
-        if decision.reason == "greeting":
-            template = "refusal.greeting"
+        if decision.reason in ("greeting", "about_me"):
+            template = f"refusal.{decision.reason}"
         else:  # among several documents, none of them covers it
             template = "refusal.not_covered" if len(self.corpus) == 1 else "refusal.none_covers"
         text = self.say(

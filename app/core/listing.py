@@ -10,7 +10,7 @@ contributes none.
 
 import re
 
-from app.core.context import PERSONA, audiences_of, topic_words
+from app.core.context import PERSONA, audiences_of, said_of_self, topic_words
 from app.core.question import Question, understand
 from app.core.retrieve import Key, LexicalIndex, RankedMeasure, key, tokens
 from ingest.source import Corpus
@@ -40,7 +40,9 @@ NOT_KEYWORD = re.compile(
 def introduced(question: Question, corpus: Corpus) -> tuple[str, ...]:
     """The audiences of a message that says who the person is ("我是开健身房的", "我开餐厅的，
     有什么补贴"), asking or not."""
-    return audiences_of(question.text, corpus) if PERSONA.search(question.text) else ()
+    if not PERSONA.search(question.text):
+        return ()
+    return audiences_of(said_of_self(question.text), corpus)
 
 
 def stated_persona(question: Question, corpus: Corpus) -> tuple[str, ...]:

@@ -3,7 +3,8 @@ about Beijing's night schools, which no Shanghai measure answers however well th
 match. A place counts only where the text sets the question there; where someone comes
 from ("从北京来", "我们是深圳的公司"), a kind of food ("四川菜", "日本拉面"), a Shanghai
 street (南京路, 四川北路, 苏州河) and a question that names Shanghai as well ("北京有市民
-夜校，上海也有吗") are about Shanghai. The names are data: ingest/data/places.txt."""
+夜校，上海也有吗") are about Shanghai; one that names Shanghai only to compare ("深圳的补贴
+听说比上海多") is not. The names are data: ingest/data/places.txt."""
 
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ SET_AFTER = (
     r"(最近|今年|现在|目前|近期|去年|新)?"
     r"((的(?!(人|朋友|亲戚|客户|客人|游客|家人|同事|老乡|企业|公司|品牌|团队)))"
     r"|市(?!场|民)|省|那边|这边|那儿|那里|当地|本地|地区|也|有没有|有(?!人|家)|对(?!面)|出台|发布"
-    r"|推出|发的|发了"
+    r"|推出|发的|发了|给(?!我)"
     r"|搞|能不能|可以|是否|呢|'s\b|\s+(have|has|offer|got)\b)"
 )
 SET_BEFORE = r"在$|\b(in|at)\s+$"
@@ -26,6 +27,11 @@ NOT_A_PLACE = r"^([东西南北中]?路|大道|步行街|街|河|湾|菜|帮|风
 # where someone comes from
 ORIGIN_BEFORE = r"(从|来自|自|老家|是|我|我们|咱)$|\b(from|of)\s+$|\blives? in\s+$"
 ORIGIN_AFTER = r"^(来|过来|人|籍|游客|客人|朋友|亲戚|客户|老乡|-based)"
+# Shanghai named only to compare with: "听说比上海给得多", "跟上海比哪个力度大"
+COMPARED = (
+    r"(比起?|(跟|和|与|同)(?=HOME(比|相比|比较|一样|差不多)))HOME"
+    r"|\b(than|compared (to|with)|vs\.?|versus)\s+HOME"
+)
 # coming to the city the bot serves: "深圳的连锁餐厅想入驻国际美食集聚区"
 COMING = re.compile(
     r"(?<![未原看后近])来(?![源说自])|入驻|落户|进驻|开到|搬到"
@@ -58,10 +64,16 @@ class Places:
     def _home(self) -> re.Pattern[str]:
         return re.compile(r"(?<![a-z])(" + "|".join(map(re.escape, self.home)) + r")(?![a-z])")
 
+    @cached_property
+    def _compared(self) -> re.Pattern[str]:
+        names = "(" + "|".join(map(re.escape, self.home)) + ")"
+        return re.compile(COMPARED.replace("HOME", names))
+
     def elsewhere(self, text: str) -> str | None:
         """The place other than Shanghai that the question is set in, or None."""
         lowered = text.lower()
-        if self._home.search(lowered) or COMING.search(lowered):
+        named = self._compared.sub(" ", lowered)  # Shanghai as the measure of comparison
+        if self._home.search(named) or COMING.search(lowered):
             return None
         for found in self._other.finditer(lowered):
             before, after = lowered[: found.start()], lowered[found.end() :]

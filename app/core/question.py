@@ -91,6 +91,15 @@ GREETING = re.compile(
     r"( there| everyone| all)?[呀啊哇呢！!？?。.~～，, ]*$",
     re.I,
 )
+# a question about the assistant itself: who made it, which model, whether it is a person
+ABOUT_ME = re.compile(
+    r"你(们)?(是|由)?(谁|哪(家|个|些)[^，。？?]{0,4})[^，。？?]{0,4}(开发|做|研发|训练|制作|出品)的"
+    r"|谁(开发|做|训练|制作)(了|的)?你|你们?(背后|后台|底层)?(用|基于|接)?的?(是)?(什么|哪个|哪家|啥)的?(大)?模型"
+    r"|你是(不是)?(真人|人工|ai|人工智能|机器人|chatgpt|gpt|deepseek|豆包|文心|通义|kimi)"
+    r"|\bwho (made|built|created|developed|trained) you\b|\bwhat (ai )?model (are|is|do) you"
+    r"|\bare you (an? )?(ai|bot|robot|human|real person|chatgpt|gpt)\b",
+    re.I,
+)
 CLOSING = re.compile(
     r"^((好的|好|嗯|行|ok|okay|(我们?)?(明白了?|了解了?|知道了|懂了|清楚了)|收到|谢谢(你|您)?|谢(啦|了|咯)"
     r"|多谢|感谢|"
@@ -119,6 +128,12 @@ LISTING = re.compile(
     r"|\b(which|what) (are (the )?)?(measures|policies|items|articles)\b|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
     r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?(适合|能用|用得上)",
+    re.I,
+)
+# asking what there is, in force now: "有什么扶持", "有啥相关政策", "what help is there"
+WHAT_SERVES = re.compile(
+    r"(有|有没有)(什么|啥|哪些)?(相关的?)?(扶持|支持|政策|帮助|好处|措施|优惠)"
+    r"|\bwhat\b.*\b(measures|policies|support|help)\b|\bany(thing)? (support|help)\b",
     re.I,
 )
 # a section of the document by its number: 第二部分, 第2部分, part 2
@@ -184,7 +199,7 @@ YES_NO = re.compile(
 # asking to confirm what the asker has heard: the part before is a claim about the text
 CONFIRMING = re.compile(
     r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说"
-    r"|有人说|说是"
+    r"|有人说|说是|(?<!怎么)确认一?下|核实一?下|(那|也)?就是说|(文件|政策|新政|措施|通知)(里|上)?(说|写着?|规定)(了)?"
     r"|\bright\?|is it true|i heard|i read|correct\?|isn't it|aren't they",
     re.I,
 )
@@ -214,7 +229,8 @@ MORE = re.compile(
 )
 ANOTHER = re.compile(
     r"还有(吗|呢|没有|别的|其他|其它|什么)|另外还有|其他(的)?(政策|措施|条)|其它(的)?(政策|措施)"
-    r"|别的(政策|措施)|anything else|what else|any other|anything more|more measures|others\?",
+    r"|别的(政策|措施)|anything else|what else|any other|anything more|more measures|others\?"
+    r"|^(any |what )?other (measures|policies|ones)\b",
     re.I,
 )
 PLAIN = re.compile(
@@ -251,7 +267,8 @@ class Question:
     english: bool  # written in English
     measure_reference: int | None  # the measure number it names, as written (may be 20)
     meta: tuple[str, ...]  # facts about the document it asks for; "summary": the whole of it
-    social: str | None = None  # "greeting" | "closing": nothing to look up
+    # "greeting" | "about_me" | "closing": nothing to look up
+    social: str | None = None
     aspects: tuple[str, ...] = ()  # open aspects it asks about: amount, fee, time, apply…
     yes_no: bool = False
     listing: bool = False  # asks which measures serve someone or something
@@ -361,6 +378,8 @@ def social_kind(text: str) -> str | None:
         return "closing" if words != text.strip() else None
     if GREETING.match(words):
         return "greeting"
+    if ABOUT_ME.search(words):
+        return "about_me"
     return "closing" if CLOSING.match(words) else None
 
 

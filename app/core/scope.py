@@ -21,8 +21,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from app.core.context import has_topic
+from app.core.grounding import claims
 from app.core.place import Places
-from app.core.question import CONFIRMING, Question, understand, without_aspects
+from app.core.question import CONFIRMING, WHAT_SERVES, Question, understand, without_aspects
 from app.core.retrieve import ANY_DOCUMENT, RankedMeasure, Retrieval
 from ingest.source import Corpus
 
@@ -46,7 +47,7 @@ class Gate:
 class Decision:
     question: Question  # the question answered; a follow-up is retrieved with its context
     in_scope: bool
-    # why: named, no_such_measure, greeting, closing, elsewhere, denied, below_floor,
+    # why: named, no_such_measure, greeting, about_me, closing, elsewhere, denied, below_floor,
     # outside, evidence, follow_up, no_previous
     reason: str
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
@@ -93,15 +94,17 @@ def uncovered_words(text: str, words: tuple[str, ...]) -> tuple[str, ...]:
 
 def decide(question: Question, retrieval: Retrieval, corpus: Corpus, gate: Gate) -> Decision:
     """A superseded document answers only when it matches clearly better than anything
-    current (by `SUPERSEDED_GAP`); its answer then says what replaced it."""
+    current (by `SUPERSEDED_GAP`), and never a question asking what policy there is, which
+    the measures in force answer when any does; its answer then says what replaced it."""
     decision = judge(question, retrieval, retrieval.ranked, gate)
     top = decision.ranked[0] if decision.ranked else None
     if top is None or corpus.document(top.doc_id).current or retrieval.document:
         return decision
     current = tuple(m for m in retrieval.ranked if corpus.document(m.doc_id).current)
     instead = judge(question, retrieval, current, gate)
+    in_force = bool(WHAT_SERVES.search(question.text))  # "有什么相关政策"
     if instead.in_scope and (
-        not decision.in_scope or top.score - current[0].score <= SUPERSEDED_GAP
+        not decision.in_scope or in_force or top.score - current[0].score <= SUPERSEDED_GAP
     ):
         return instead
     return decision
@@ -123,6 +126,8 @@ def topic_alone(decision: Decision) -> str | None:
     text = question.text
     if question.confirming:
         text = CONFIRMING.sub(" ", text)
+        for figure, _ in claims(text):  # "每月发两千块": the claim, not the topic
+            text = text.replace(figure, " ")
         for word in decision.uncovered:
             text = re.sub(re.escape(word), " ", text, flags=re.I)
     elif not question.aspects or decision.uncovered:  # "租房补贴怎么申请": a topic left open
