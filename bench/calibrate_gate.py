@@ -59,7 +59,10 @@ def labelled(path: Path) -> list[tuple[str, bool]]:
 
 def asked(text: str, gate: Gate) -> Question:
     question = understand(text)
-    return replace(question, elsewhere=gate.places.elsewhere(question.text))
+    places = gate.places
+    return replace(
+        question, elsewhere=places.elsewhere(question.text), venue=places.venue(question.text)
+    )
 
 
 def retrieved(chat: Chat, question: Question) -> tuple[Retrieval, Retrieval | None]:

@@ -332,3 +332,19 @@ def test_who_someone_is_is_read_from_the_sentence_that_says_it(client: TestClien
         "menus. Will Shanghai add multilingual menus?",
     )
     assert cited(body)[:1] == [16]
+
+
+@pytest.mark.parametrize(
+    "message", ["浦东美术馆周一开门吗，门票多少", "How much is a ticket to the Shanghai Museum?"]
+)
+def test_one_named_venues_particulars_are_left_to_it(client: TestClient, message: str) -> None:
+    (body,) = talk(client, message)
+    assert body["grounded"] is False and body["citations"] == []
+    assert "美术馆" in body["answer"] or "Shanghai Museum" in body["answer"]
+
+
+def test_venues_of_a_kind_are_the_measures_to_answer(client: TestClient) -> None:
+    _, kind = talk(client, "博物馆夜间开放是哪条", "上海的美术馆晚上开到几点")
+    assert cited(kind)[:1] == [1]
+    _, named = talk(client, "博物馆夜间开放是哪条", "那上海科技馆周末几点关门")
+    assert named["citations"] == [] and "上海科技馆" in named["answer"]

@@ -227,8 +227,9 @@ class Chat:
     ) -> Decision:
         """`persona`: the audiences the client says the person chose (() when they cleared
         it); None reads it from what they said about themselves."""
+        places = self.gate.places
         question = dataclasses.replace(
-            question, elsewhere=self.gate.places.elsewhere(question.text)
+            question, elsewhere=places.elsewhere(question.text), venue=places.venue(question.text)
         )
         context = read(history, self.corpus, understand)
         if persona is not None:
@@ -445,7 +446,7 @@ class Chat:
         aside, and the answer names the rest as left open."""
         if not decision.uncovered or (decision.in_scope and decision.reason != "evidence"):
             return decision
-        if decision.reason == "elsewhere":  # all of it is set in that place
+        if decision.reason in ("elsewhere", "specific"):  # all of it is about that place
             return decision
         question = decision.question
         parts = [p.strip(" ，,、") for p in MIXED.split(question.text)]

@@ -457,6 +457,9 @@ class Composer:
         if decision.reason == "elsewhere":
             text = self.say(english, "refusal.elsewhere", place=decision.uncovered[0])
             return Answer(text, (), False, examples)
+        if decision.reason == "specific":
+            text = self.say(english, "refusal.specific", venue=decision.uncovered[0])
+            return Answer(text, (), False, examples)
         if decision.reason in ("greeting", "about_me"):
             template = f"refusal.{decision.reason}"
         else:  # among several documents, none of them covers it

@@ -39,10 +39,24 @@ COMING = re.compile(
 )
 
 
+# one venue or event by its name: 上海博物馆, 上海迪士尼, 上海马拉松, "Shanghai Museum". A
+# policy names kinds of places (文博场馆, 主题乐园), never one's prices, hours or entry rules
+NAMED_VENUE = re.compile(
+    r"(上海|浦东|申城)(?:(?![的哪些开设立要搞所各读家这那几个去到在])[\u4e00-\u9fff]){0,3}?"
+    r"(博物馆|美术馆|科技馆|天文馆|图书馆|大剧院|歌剧院|音乐厅|乐园|公园|动物园|植物园|海洋馆"
+    r"|水族馆|体育场|体育馆|马拉松|大奖赛|电影节|艺术节|书展|车展|迪士尼|度假区)"
+    r"|迪士尼|环球影城|乐高乐园|(?<![a-z0-9])f1(?![a-z0-9])|\bdisney\w*|\bnyu shanghai\b"
+    r"|\b(shanghai|pudong) (museum|marathon|disney\w*|grand prix|opera house|zoo|library"
+    r"|tower|science (and technology )?museum|ocean aquarium|film festival)",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Places:
     home: tuple[str, ...]
     other: tuple[str, ...]
+    known: str = ""  # the documents' text, lowercased: a venue they name is theirs to answer
 
     @classmethod
     def load(cls, path: Path = PLACES_FILE) -> "Places":
@@ -68,6 +82,13 @@ class Places:
     def _compared(self) -> re.Pattern[str]:
         names = "(" + "|".join(map(re.escape, self.home)) + ")"
         return re.compile(COMPARED.replace("HOME", names))
+
+    def venue(self, text: str) -> str | None:
+        """The one venue or event the question names that the documents do not."""
+        for found in NAMED_VENUE.finditer(text.lower()):
+            if found.group(0) not in self.known:
+                return text[found.start() : found.end()]
+        return None
 
     def elsewhere(self, text: str) -> str | None:
         """The place other than Shanghai that the question is set in, or None."""

@@ -278,6 +278,7 @@ class Question:
     pick: int | None = None  # the position picked: 1-based, -1 the last, 0 the middle one
     language: str | None = None  # "en" | "zh": asks for the answer in that language
     elsewhere: str | None = None  # the place other than Shanghai it is set in (core/place.py)
+    venue: str | None = None  # a venue or event it names that the documents do not
 
     @property
     def greeting(self) -> bool:
@@ -359,7 +360,15 @@ def meta_kinds(text: str) -> tuple[str, ...]:
         return kinds
     if len(kinds) == 1 and not own_subject(text, META_PATTERNS[kinds[0]]):
         return kinds  # "什么时候发布的？", "一共多少条": the document is understood
+    if kinds == ("issuers",) and not own_subject(BODIES.sub("", text), META_PATTERNS["issuers"]):
+        return kinds  # "发文单位里有没有市体育局？": the bodies named are what it asks about
     return ()
+
+
+# public bodies and the words that ask whether they are among the issuers
+BODIES = re.compile(
+    r"(市|区)?[\u4e00-\u9fff]{1,6}?(局|委员会|委|办公室|办|厅|部)|有没有|包括|包含|里|和|及|与"
+)
 
 
 def own_subject(text: str, asked: re.Pattern[str]) -> bool:

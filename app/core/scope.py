@@ -47,7 +47,8 @@ class Gate:
 class Decision:
     question: Question  # the question answered; a follow-up is retrieved with its context
     in_scope: bool
-    # why: named, no_such_measure, greeting, about_me, closing, elsewhere, denied, below_floor,
+    # why: named, no_such_measure, greeting, about_me, closing, elsewhere, specific, denied,
+    # below_floor,
     # outside, evidence, follow_up, no_previous
     reason: str
     ranked: tuple[RankedMeasure, ...] = ()  # best first; a follow-up may reorder them
@@ -172,6 +173,8 @@ def judge(
         return replace(declined, reason=question.social)
     if question.elsewhere:  # "北京的市民夜校怎么报名": the measures are Shanghai's
         return replace(declined, reason="elsewhere", uncovered=(question.elsewhere,))
+    if question.venue and question.aspects:  # "上海博物馆几点关门": one venue's particulars
+        return replace(declined, reason="specific", uncovered=(question.venue,))
     if best is not None and best.denied:  # "学科类补习班能开吗" where it says 非学科类 only
         return replace(declined, reason="denied", uncovered=best.denied[:1])
     if support < gate.floor:

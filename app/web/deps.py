@@ -1,6 +1,7 @@
 """What requests share, built once per app: the policy, the embedder, and the chat on top
 of the store. Handlers receive it as `ServicesDep`."""
 
+import dataclasses
 import json
 import logging
 import threading
@@ -12,6 +13,7 @@ from fastapi import Depends, Request
 from app.core.chat import Chat
 from app.core.extractive import Composer
 from app.core.llm import chat_model
+from app.core.place import Places
 from app.core.retrieve import Retriever
 from app.core.scope import Gate
 from app.settings import Settings
@@ -187,7 +189,10 @@ def gate_for(settings: Settings, corpus: Corpus) -> Gate:
     texts = " ".join(p.document.text for p in corpus.documents).lower()
     words = {w for p in corpus.documents for w in p.not_covered if w not in texts}
     ordered = tuple(w for p in corpus.documents for w in p.not_covered if w in words)
-    return Gate(settings.relevance_floor, settings.scope_margin, tuple(dict.fromkeys(ordered)))
+    places = dataclasses.replace(Places.load(), known=texts)
+    return Gate(
+        settings.relevance_floor, settings.scope_margin, tuple(dict.fromkeys(ordered)), places
+    )
 
 
 def get_services(request: Request) -> Services:
