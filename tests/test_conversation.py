@@ -348,3 +348,26 @@ def test_venues_of_a_kind_are_the_measures_to_answer(client: TestClient) -> None
     assert cited(kind)[:1] == [1]
     _, named = talk(client, "博物馆夜间开放是哪条", "那上海科技馆周末几点关门")
     assert named["citations"] == [] and "上海科技馆" in named["answer"]
+
+
+def test_what_a_measure_excludes_declines_the_whole_question(client: TestClient) -> None:
+    (body,) = talk(client, "想开个高中物理辅导班，学科类的，审批现在能快点吗？要什么条件")
+    assert body["citations"] == [] and "学科类" in body["answer"]
+
+
+def test_a_card_someone_bought_is_no_statement_of_who_they_are(client: TestClient) -> None:
+    (body,) = talk(client, "我办的游泳馆次卡还剩二十次，店就关门了，钱能退吗")
+    assert body["grounded"] is False and body["citations"] == []
+
+
+def test_venues_of_a_kind_in_english_are_the_measures_to_answer(client: TestClient) -> None:
+    (body,) = talk(client, "Do Shanghai art galleries stay open late? Until what time?")
+    assert cited(body)[:1] == [1]
+
+
+def test_a_mixed_questions_other_part_must_name_what_its_measure_says(
+    client: TestClient,
+) -> None:
+    # 沪牌 and 新能源车 are left open; "插混的还行不行" alone names nothing a measure says
+    (body,) = talk(client, "新能源车上沪牌现在还免费吗？插混的还行不行")
+    assert body["grounded"] is False and body["citations"] == []

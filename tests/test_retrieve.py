@@ -115,3 +115,7 @@ def test_not_covered_words_never_appear_in_the_policy(policy: Policy) -> None:
 def test_a_greeting_with_punctuation_is_still_a_greeting() -> None:
     assert understand("在吗？").greeting and understand("你好!").greeting
     assert not understand("你好，养老有什么政策").greeting
+
+
+def test_the_papers_one_needs_are_an_open_aspect() -> None:
+    assert "eligibility" in understand("想开一家陪诊服务公司，要办什么资质证书").aspects

@@ -446,7 +446,8 @@ class Chat:
         aside, and the answer names the rest as left open."""
         if not decision.uncovered or (decision.in_scope and decision.reason != "evidence"):
             return decision
-        if decision.reason in ("elsewhere", "specific"):  # all of it is about that place
+        # all of it is about that place, that venue, or what the measure excludes
+        if decision.reason in ("elsewhere", "specific", "denied"):
             return decision
         question = decision.question
         parts = [p.strip(" ，,、") for p in MIXED.split(question.text)]
@@ -456,7 +457,8 @@ class Chat:
         covered = self.scope(
             dataclasses.replace(understand("，".join(kept)), language=question.language)
         )
-        if not covered.in_scope:
+        # the rest must name something its measure says: "插混的还行不行" alone names nothing
+        if not covered.in_scope or not covered.ranked or covered.ranked[0].lexical == 0:
             return decision
         return dataclasses.replace(covered, uncovered=decision.uncovered, english=decision.english)
 

@@ -47,7 +47,7 @@ NAMED_VENUE = re.compile(
     r"|水族馆|体育场|体育馆|马拉松|大奖赛|电影节|艺术节|书展|车展|迪士尼|度假区)"
     r"|迪士尼|环球影城|乐高乐园|(?<![a-z0-9])f1(?![a-z0-9])|\bdisney\w*|\bnyu shanghai\b"
     r"|\b(shanghai|pudong) (museum|marathon|disney\w*|grand prix|opera house|zoo|library"
-    r"|tower|science (and technology )?museum|ocean aquarium|film festival)",
+    r"|tower|science (and technology )?museum|ocean aquarium|film festival)\b(?!s)",
     re.I,
 )
 
