@@ -371,3 +371,21 @@ def test_a_mixed_questions_other_part_must_name_what_its_measure_says(
     # 沪牌 and 新能源车 are left open; "插混的还行不行" alone names nothing a measure says
     (body,) = talk(client, "新能源车上沪牌现在还免费吗？插混的还行不行")
     assert body["grounded"] is False and body["citations"] == []
+
+
+def test_a_firm_setting_up_abroad_is_still_asking_about_shanghai(client: TestClient) -> None:
+    (body,) = talk(client, "我们设计公司想在东京设个办事处，上海对企业出海有什么支持吗")
+    assert "东京当地" not in body["answer"]
+    (body,) = talk(client, "我们设计公司想在东京设个办事处，市里对企业出海有什么支持吗")
+    assert "东京当地" not in body["answer"]
+
+
+def test_a_retiree_who_gives_their_age_first_is_still_a_retiree(client: TestClient) -> None:
+    _, fit = talk(client, "我今年六十八，去年退休了，喜欢上课", "有什么是我这样的人用得上的？")
+    assert fit["grounded"] is True and 3 in cited(fit)
+
+
+@pytest.mark.parametrize("closing", ["好的，没别的问题了，拜拜", "就这样吧，谢谢"])
+def test_nothing_more_to_ask_is_a_closing(client: TestClient, closing: str) -> None:
+    _, reply = talk(client, "体育消费节是哪条", closing)
+    assert reply["citations"] == [] and reply["grounded"] is True

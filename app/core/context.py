@@ -48,7 +48,7 @@ CITED_LABEL = re.compile(
 # "我是开健身房的", "我们是旅行社", "I run a restaurant", "my mom is 80"
 PERSONA = re.compile(
     r"^(我|我们|咱们?|本人)(家|公司|单位|店)?(是|开|做|经营|搞|在|办(?!的)|有)"
-    r"|^(我|本人)(已经|刚|刚刚)?退(休|了休)"
+    r"|^(我|本人)(?![爸妈父母奶爷外老家])[^。？?]{0,8}?(已经|刚|刚刚)?退(休|了休)"
     r"|^(我|我们)(妈|爸|父母|家老人|奶奶|爷爷|外婆|外公)"
     r"|^(i|we)( am|'m| are|'re)? (a|an|the)?\s*\w+|^(i|we) (run|own|manage|operate|work)"
     r"|^my (mom|mother|dad|father|parents|grandma|grandpa|grandmother|grandfather)",

@@ -18,7 +18,7 @@ SET_AFTER = (
     r"(最近|今年|现在|目前|近期|去年|新)?"
     r"((的(?!(人|朋友|亲戚|客户|客人|游客|家人|同事|老乡|企业|公司|品牌|团队)))"
     r"|市(?!场|民)|省|那边|这边|那儿|那里|当地|本地|地区|也|有没有|有(?!人|家)|对(?!面)|出台|发布"
-    r"|推出|发的|发了|给(?!我)"
+    r"|推出|发的|发了|出的|出了|给(?!我)"
     r"|搞|能不能|可以|是否|呢|'s\b|\s+(have|has|offer|got)\b)"
 )
 SET_BEFORE = r"在$|\b(in|at)\s+$"
@@ -31,6 +31,11 @@ ORIGIN_AFTER = r"^(来|过来|人|籍|游客|客人|朋友|亲戚|客户|老乡|
 COMPARED = (
     r"(比起?|(跟|和|与|同)(?=HOME(比|相比|比较|一样|差不多)))HOME"
     r"|\b(than|compared (to|with)|vs\.?|versus)\s+HOME"
+)
+# going there from here: "想在新加坡设个分所", "去东京开分店" (a Shanghai firm's move abroad)
+EXPANDING = (
+    r"^[^，。？?]{0,2}(设|开|建|办|注册|成立|拓展)[^，。？?]{0,4}"
+    r"(分所|分店|分公司|分支|办事处|子公司|门店|店)"
 )
 # coming to the city the bot serves: "深圳的连锁餐厅想入驻国际美食集聚区"
 COMING = re.compile(
@@ -100,7 +105,7 @@ class Places:
             before, after = lowered[: found.start()], lowered[found.end() :]
             if re.search(NOT_A_PLACE, after) or re.search(ORIGIN_AFTER, after):
                 continue
-            if re.search(ORIGIN_BEFORE, before):
+            if re.search(ORIGIN_BEFORE, before) or re.search(EXPANDING, after):
                 continue
             if re.search(SET_BEFORE, before) or re.match(SET_AFTER, after):
                 return text[found.start() : found.end()]

@@ -102,6 +102,7 @@ ABOUT_ME = re.compile(
 )
 CLOSING = re.compile(
     r"^((好的|好|嗯|行|ok|okay|(我们?)?(明白了?|了解了?|知道了|懂了|清楚了)|收到|谢谢(你|您)?|谢(啦|了|咯)"
+    r"|没(有)?(别的|其他|其它|什么)?(问题|事|要问的)了?|先这样|就这样|"
     r"|多谢|感谢|"
     r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
@@ -127,7 +128,7 @@ LISTING = re.compile(
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
     r"|\b(which|what) (are (the )?)?(measures|policies|items|articles)\b|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
-    r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?(适合|能用|用得上)",
+    r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?[^，。？?]{0,10}(适合|能用|用得上)",
     re.I,
 )
 # asking what there is, in force now: "有什么扶持", "有啥相关政策", "what help is there"
