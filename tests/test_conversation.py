@@ -389,3 +389,49 @@ def test_a_retiree_who_gives_their_age_first_is_still_a_retiree(client: TestClie
 def test_nothing_more_to_ask_is_a_closing(client: TestClient, closing: str) -> None:
     _, reply = talk(client, "体育消费节是哪条", closing)
     assert reply["citations"] == [] and reply["grounded"] is True
+
+
+def test_an_amount_asked_of_one_topic_is_answered_from_its_measure(client: TestClient) -> None:
+    (body,) = talk(client, "办展会的话，会展这块的扶持政策一般能给多少钱？")
+    assert cited(body) == [14] and "没有规定具体的补贴金额" in body["answer"]
+    # asked of the measures at large, it is a question about the document
+    (body,) = talk(client, "这些措施的补贴去哪里申请？")
+    assert body["grounded"] is True and body["citations"] == []
+    assert "申请" in body["answer"]
+
+
+def test_anything_else_for_an_audience_gives_the_others_that_serve_it(client: TestClient) -> None:
+    first, other = talk(
+        client, "家里老人要护理，养老服务有什么新政策", "还有别的吗？跟老人有关的说说"
+    )
+    assert cited(first)[0] == 6
+    assert 6 not in cited(other) and {3, 11} <= set(cited(other))
+    assert not set(cited(other)) - {3, 11}  # only what serves them: no health or opening-up
+
+
+def test_an_audience_alone_asks_the_same_topic_for_them(client: TestClient) -> None:
+    first, elderly = talk(client, "周末想带家人出去玩，文旅方面有什么新措施？", "那老年人呢？")
+    assert cited(first)[0] == 1
+    assert cited(elderly)[0] == 6  # 老年友好型旅游项目
+
+
+def test_that_one_of_two_cited_is_the_one_saying_the_words_quoted(client: TestClient) -> None:
+    history = [
+        {"role": "user", "content": "看完比赛留着票根有什么用"},
+        {
+            "role": "assistant",
+            "content": "第（二）条「激发体育服务消费市场活力」有相关规定：大力发展赛事经济。\n"
+            "另外，第（十四）条「持续推动文旅商体展联动」提到：建立“票根”联动消费平台。",
+        },
+    ]
+    body = client.post(
+        "/v1/chat", json={"message": "上面那条说的通票、联票在哪能买到？", "history": history}
+    ).json()
+    assert cited(body)[0] == 14
+
+
+def test_a_university_asking_to_co_run_programmes_gets_the_opening_up_measure(
+    client: TestClient,
+) -> None:
+    (body,) = talk(client, "我们是一所海外大学，想在上海跟高校合作办学，审批要多久？")
+    assert cited(body)[0] == 7 and "没有规定具体的时间" in body["answer"]

@@ -212,13 +212,11 @@ def test_a_slow_request_gets_504_and_the_worker_finishes_in_the_background(store
         return {"status": "late"}
 
     with TestClient(app) as client:
-        started = time.monotonic()
         response = client.get("/v1/slow")
-        elapsed = time.monotonic() - started
         assert_error(response, 504, "timeout")
-        assert elapsed < 0.5
+        assert not finished  # answered before the work ended, not after it
         assert client.get("/healthz").status_code == 200
-        time.sleep(0.6)
+        time.sleep(0.8)
     assert finished  # the thread ran to its end; its result went nowhere
 
 

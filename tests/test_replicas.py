@@ -53,7 +53,6 @@ class Deployment:
     replicas: list[Replica]
     policy: Policy
     before_ingest: list[int]  # each replica's /readyz status before the store was built
-    pickup_seconds: float  # from the end of the one ingest to both replicas ready
 
     def urls(self) -> Iterator[str]:
         return cycle(replica.url for replica in self.replicas)
@@ -80,12 +79,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, policy: Policy) -> Iter
             timeout=300,
             stdout=subprocess.DEVNULL,
         )
-        ingested = time.monotonic()
         for replica in replicas:
             replica.expect_ready = True
+        # the same processes, polling the store (how fast is bench material, not a test's)
         wait_until(lambda: all(r.ready() for r in replicas), 30, "both replicas getting ready")
-        pickup = time.monotonic() - ingested
-        yield Deployment(chroma, redis, replicas, policy, before, pickup)
+        yield Deployment(chroma, redis, replicas, policy, before)
     finally:
         for server in (*replicas, redis, chroma):
             server.stop()
@@ -109,7 +107,6 @@ def test_replicas_started_before_the_ingest_pick_it_up_without_a_restart(
     deployment: Deployment,
 ) -> None:
     assert deployment.before_ingest == [503, 503]
-    assert deployment.pickup_seconds < 5
     for replica in deployment.replicas:
         log = replica.log_path.read_text("utf-8")
         assert "run `policybot ingest` once against it" in log  # and did not build it itself

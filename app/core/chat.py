@@ -39,7 +39,7 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import SECTION, WHAT_SERVES, Question, understand
+from app.core.question import SECTION, WHAT_SERVES, Question, understand, without_aspects
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
@@ -151,7 +151,7 @@ class Chat:
         if document:
             return self.narrowed(document).reply(message, history, persona)
         question = understand(message)
-        if question.meta and question.measure_reference is None:
+        if self.about_the_document(question):
             return self.composer.about_document(question)
         decision = self.decide(question, history or [], persona)
         reply = self.answerer_for(decision).answer(decision)
@@ -170,7 +170,7 @@ class Chat:
         if document:
             return self.narrowed(document).stream(message, history, persona)
         question = understand(message)
-        if question.meta and question.measure_reference is None:
+        if self.about_the_document(question):
             return iter(self.composer.stream_about_document(question))
         decision = self.decide(question, history or [], persona)
         events = self.answerer_for(decision).stream(decision)
@@ -180,6 +180,18 @@ class Chat:
             else e
             for e in events
         )
+
+    def about_the_document(self, question: Question) -> bool:
+        """Whether a question asks about the document itself ("什么时候发布的", "这些措施的
+        补贴怎么申请") rather than a topic of it: "会展方面的扶持政策能补多少钱" asks the
+        amount for 会展, a word the measures say."""
+        if not question.meta or question.measure_reference is not None:
+            return False
+        if question.meta != ("open",):
+            return True
+        titles = " ".join(p.title for p in self.corpus.documents)
+        words = topic_words(understand(without_aspects(question.text)))
+        return not any(w not in titles and self.retriever.lexical.mentions(w) for w in words)
 
     def answerer_for(self, decision: Decision) -> Answerer:
         # a model writes topical answers; lists, lookups and follow-ups are laid out by rule
@@ -396,7 +408,16 @@ class Chat:
         combined = self.nudged(self.scope(question.after(context.topic)), context)
         prior = list(context.cited)
         if points_back and prior:
-            ranked = sorted(combined.ranked, key=lambda m: (key(m) != prior[0], -m.score))
+            meant = self.meant(own, prior)
+            ranked = sorted(combined.ranked, key=lambda m: (key(m) != meant, -m.score))
+        elif self.names_only_audiences(question):
+            # "那老年人呢？": the same topic, for them: what serves them leads
+            serving = self.lists.serving(audiences_of(question.text, self.corpus))
+            best = combined.ranked[0].score if combined.ranked else 0.0
+            ranked = sorted(
+                combined.ranked,
+                key=lambda m: (not (key(m) in serving and best - m.score <= PERSONA_GAP), -m.score),
+            )
         else:  # "那企业呢？": the same topic, so the measures just cited get a nudge
             ranked = list(nudge(combined.ranked, set(prior), PRIOR_BONUS))
         in_scope = combined.in_scope or bool(prior)
@@ -410,6 +431,22 @@ class Chat:
             shape="answer" if in_scope else "none",
             english=question.answer_in_english,
         )
+
+    def names_only_audiences(self, question: Question) -> bool:
+        """ "那老年人呢？有专门的吗": it names who, and nothing else of its own."""
+        named = audiences_of(question.text, self.corpus)
+        rest = question.text.lower()
+        for audience in self.corpus.audiences:
+            for word in sorted(audience.keywords, key=len, reverse=True):
+                rest = rest.replace(word, " ")
+        return bool(named) and not topic_words(understand(re.sub(r"专门|特别|适合", " ", rest)))
+
+    @staticmethod
+    def meant(own: Decision, prior: list[Key]) -> Key:
+        """Of the measures just cited, the one "上面那条里说的通票" points at: the one that
+        says most of its words, else the first."""
+        said = {key(m): m.lexical for m in own.ranked if key(m) in prior and m.lexical > 0}
+        return max(prior, key=lambda at: said.get(at, 0.0)) if said else prior[0]
 
     def for_persona(
         self,
@@ -543,6 +580,10 @@ class Chat:
         close = [m for m in base.ranked if key(m) not in prior and best - m.score <= ANOTHER_GAP]
         # the next best, and beside it those that also say some of the words asked
         further = tuple(close[:1] + [m for m in close[1:] if m.lexical > 0])[:3]
+        tagged = self.lists.serving(audiences_of(question.text, self.corpus))
+        # "还有别的吗？跟老人有关的都说说": the others that serve them, all of them
+        serving = tuple(m for m in base.ranked if key(m) in tagged and key(m) not in prior)
+        further = serving[:LISTED] or further
         answered = dataclasses.replace(
             base, question=question, english=english, reason="follow_up", in_scope=True
         )

@@ -152,6 +152,10 @@ class LexicalIndex:
             return says(self.texts[key], word)
         return word in self.vocab[key]
 
+    def mentions(self, word: str) -> bool:
+        """Whether any measure says the word."""
+        return any(self.contains(key, word) for key in self.texts)
+
     def weights(self, words: set[str]) -> dict[str, float]:
         """Each word's share of the words' IDF mass: computed once a question."""
         idf = {w: self.idf(w) for w in words}

@@ -99,7 +99,10 @@ def _http_asker(settings: Settings, url: str | None):
         client = TestClient(create_app(unlimited)).__enter__()
 
     def ask(message: str, history: list[dict[str, str]]) -> dict:
-        response = client.post("/v1/chat", json={"message": message, "history": history})
+        try:
+            response = client.post("/v1/chat", json={"message": message, "history": history})
+        except httpx.TransportError as error:  # nothing listening, or it went away
+            raise ServiceError(f"cannot reach {url}: {error}") from error
         if response.status_code != 200:  # not an answer to score: a service that cannot answer
             raise ServiceError(f"the service answered {response.status_code}: {response.text}")
         return response.json()

@@ -78,9 +78,9 @@ def load_golden(path: Path) -> list[dict[str, Any]]:
 def _is_refusal_item(item: dict[str, Any]) -> bool:
     if "in_scope" in item:  # the gate-calibration format
         return not item["in_scope"]
-    # a conversation that drifts out of scope, spelt either way
-    drifts = str(item.get("pattern", "")).replace("_", "") == "outofscopefollowup"
-    if item.get("kind") == "out_of_scope" or drifts:
+    # a conversation that drifts out of scope, however its pattern is spelt, or a near miss
+    drifts = "outofscope" in str(item.get("pattern", "")).replace("_", "")
+    if item.get("kind") == "out_of_scope" or drifts or item.get("near_miss"):
         return True
     # older sets mark nothing but an empty expect; summaries and "no more" answers have none
     return not item.get("expect") and item.get("kind") not in ("meta", "summary", "multi_turn")
