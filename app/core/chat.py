@@ -87,6 +87,10 @@ class Answerer(Protocol):
     def stream(self, decision: Decision) -> Iterator[Event] | list[Event]: ...
 
 
+# what is given and got, in a question about the document's money: no topic of its own
+GIVING = re.compile(r"\b(give|get|offer|provide|receive|pay)s?\b|\bmoney\b", re.I)
+
+
 def nudge(
     ranked: tuple[RankedMeasure, ...], favoured: set[Key], bonus: float
 ) -> tuple[RankedMeasure, ...]:
@@ -190,7 +194,8 @@ class Chat:
         if question.meta != ("open",):
             return True
         titles = " ".join(p.title for p in self.corpus.documents)
-        words = topic_words(understand(without_aspects(question.text)))
+        asked = GIVING.sub(" ", without_aspects(question.text))
+        words = topic_words(understand(asked))
         return not any(w not in titles and self.retriever.lexical.mentions(w) for w in words)
 
     def answerer_for(self, decision: Decision) -> Answerer:

@@ -78,7 +78,8 @@ META_PATTERNS: dict[str, re.Pattern[str]] = {
     # what the document says of amounts, applications and dates as a whole
     "open": re.compile(
         r"(这些|这份|文件|政策|措施)[^，。？?]{0,10}(补贴金额|金额|多少钱|补多少|(怎么|如何)(申请|申报)"
-        r"|申请条件|(去|在|到)?哪(里|儿)?(申请|申报|办理)|什么时候|截止)"
+        r"|(补贴|支持|资助)标准|申请条件|(去|在|到)?哪(里|儿)?(申请|申报|办理)|(找|归)哪个部门"
+        r"|什么时候|截止)"
         r"|(how much|how (do|can) (i|we) apply|when).{0,30}"
         r"(these measures|the policy|the document)",
         re.I,
