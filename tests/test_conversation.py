@@ -447,3 +447,10 @@ def test_a_university_asking_to_co_run_programmes_gets_the_opening_up_measure(
 ) -> None:
     (body,) = talk(client, "我们是一所海外大学，想在上海跟高校合作办学，审批要多久？")
     assert cited(body)[0] == 7 and "没有规定具体的时间" in body["answer"]
+
+
+def test_foreign_tourists_are_foreign_visitors_not_tourists_at_large(client: TestClient) -> None:
+    (listing,) = talk(client, "给外国游客的措施有哪几条")
+    assert set(cited(listing)) == {11, 16}
+    (home,) = talk(client, "想开家养老院，有哪些措施是给我们的？")
+    assert cited(home)[0] == 6 and 3 not in cited(home)  # a care home, not older learners

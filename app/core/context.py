@@ -123,13 +123,25 @@ def said_of_self(text: str) -> str:
 
 
 def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
+    """The audiences a text names. A word inside a longer one of another audience is that
+    one's: "外国游客" names foreign visitors, not tourists at large; "养老院" a care home."""
     lowered = text.lower()
-    return tuple(
-        a.id
+    found = [
+        (a.id, match.span())
         for a in corpus.audiences
+        for k in a.keywords
         # English ones in the plural too: tourists, seniors, foreign visitors
-        if any(re.search(rf"(?<![a-z]){re.escape(k)}s?(?![a-z])", lowered) for k in a.keywords)
-    )
+        for match in re.finditer(rf"(?<![a-z]){re.escape(k)}s?(?![a-z])", lowered)
+    ]
+    kept = {
+        audience
+        for audience, (start, end) in found
+        if not any(
+            other != audience and s <= start and end <= e and e - s > end - start
+            for other, (s, e) in found
+        )
+    }
+    return tuple(a.id for a in corpus.audiences if a.id in kept)
 
 
 def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Question]) -> Context:

@@ -82,7 +82,10 @@ class Lists:
     def says_more(self, question: Question, audiences: tuple[str, ...]) -> bool:
         """Whether a message says more than who the person is: a need of their own."""
         rest = PERSONA.sub(" ", question.text.lower())
-        words = [k.lower() for a in self.corpus.audiences if a.id in audiences for k in a.keywords]
+        named = [k.lower() for a in self.corpus.audiences if a.id in audiences for k in a.keywords]
+        # and any audience's words inside them: "tourist" of "a foreign tourist" said in part
+        every = [k.lower() for a in self.corpus.audiences for k in a.keywords]
+        words = named + [w for w in every if any(w in n for n in named)]
         for word in sorted(words, key=len, reverse=True):
             rest = rest.replace(word, " ")
         # "我开了家小面馆": 了家小 is how it was said, not a need
