@@ -454,3 +454,20 @@ def test_foreign_tourists_are_foreign_visitors_not_tourists_at_large(client: Tes
     assert set(cited(listing)) == {11, 16}
     (home,) = talk(client, "想开家养老院，有哪些措施是给我们的？")
     assert cited(home)[0] == 6 and 3 not in cited(home)  # a care home, not older learners
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Does Hangzhou give subsidies to gyms that run night classes?",  # another city, as subject
+        "Our design studio wants to register a patent. What documents are needed?",  # not a gist
+        "We're a small games studio. How long does a patent take, and what does it cost?",
+        "我们是做游戏的小公司，高新技术企业认定要满足哪些条件？",  # conditions, not a listing
+        "I just graduated in Shanghai. How do I get a Shanghai hukou?",
+    ],
+)
+def test_a_need_the_document_leaves_open_is_declined_whoever_asks(
+    client: TestClient, message: str
+) -> None:
+    (body,) = talk(client, message)
+    assert body["grounded"] is False and body["citations"] == []

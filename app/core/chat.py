@@ -496,6 +496,8 @@ class Chat:
         kept = [p for p in parts if p and not any(w in p.lower() for w in decision.uncovered)]
         if not kept or len(kept) == len([p for p in parts if p]):
             return decision
+        if not has_topic(understand(without_aspects("，".join(kept)))):
+            return decision  # "and how long does it take?" asks only of the part left open
         covered = self.scope(
             dataclasses.replace(understand("，".join(kept)), language=question.language)
         )

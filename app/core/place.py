@@ -19,7 +19,8 @@ SET_AFTER = (
     r"((的(?!(人|朋友|亲戚|客户|客人|游客|家人|同事|老乡|企业|公司|品牌|团队)))"
     r"|市(?!场|民)|省|那边|这边|那儿|那里|当地|本地|地区|也|有没有|有(?!人|家)|对(?!面)|出台|发布"
     r"|推出|发的|发了|出的|出了|给(?!我)"
-    r"|搞|能不能|可以|是否|呢|'s\b|\s+(have|has|offer|got)\b)"
+    r"|搞|能不能|可以|是否|呢|'s\b"
+    r"|\s+(have|has|got|(offer|give|provide|pay|fund|support|subsidi[sz]e)s?)\b)"
 )
 SET_BEFORE = r"在$|\b(in|at)\s+$"
 # not a place at all: a street, a river, a dish

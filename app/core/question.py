@@ -119,12 +119,12 @@ SCAFFOLD = re.compile(
 DOCUMENT_WORDS = re.compile(r"文件|政策|措施|这份|该文|通知|全文|document|policy|measures", re.I)
 SUMMARY = re.compile(
     r"总结|概括|概述|归纳|梳理|主要(讲|说|内容|写)|讲了(些)?(什么|啥)|说了(些)?(什么|啥)|核心内容"
-    r"|要点|重点是|summar|overview|main points|gist|in a nutshell"
+    r"|要点|重点是|\bsummar|\boverview\b|\bmain points\b|\bgist\b|\bin a nutshell\b"
     r"|what is (this|the) (document|policy) about",
     re.I,
 )
 LISTING = re.compile(
-    r"哪(几|些)(条|项|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
+    r"哪(几|些)(条(?!件)|项(?!目)|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
     r"|\b(which|what) (are (the )?)?(measures|policies|items|articles)\b|\blist (the|all|every)"

@@ -37,7 +37,8 @@ STOPWORDS = frozenset(
         "that these those it its of in on at to for from by with and or not no any some more "
         "most what which who whom how when where why i we you my our your me us they them "
         "their shanghai policy policies measure measures support supported government city "
-        "plan plans have has had get got about into than so if as up out new"
+        "plan plans have has had get got about into than so if as up out new "
+        "take takes make makes much many long"
     ).split()
 )
 
