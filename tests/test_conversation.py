@@ -471,3 +471,13 @@ def test_a_need_the_document_leaves_open_is_declined_whoever_asks(
 ) -> None:
     (body,) = talk(client, message)
     assert body["grounded"] is False and body["citations"] == []
+
+
+def test_what_encourages_this_after_saying_who_you_are_is_about_what_you_do(
+    client: TestClient,
+) -> None:
+    _, encouraged = talk(
+        client, "我们团队做VR沉浸式展览，已经在商场办过几场。", "市里在这方面有啥鼓励？"
+    )
+    assert encouraged["grounded"] is True and 13 in cited(encouraged)
+    assert 8 not in cited(encouraged)  # brands and financing are not what they asked about
