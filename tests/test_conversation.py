@@ -481,3 +481,10 @@ def test_what_encourages_this_after_saying_who_you_are_is_about_what_you_do(
     )
     assert encouraged["grounded"] is True and 13 in cited(encouraged)
     assert 8 not in cited(encouraged)  # brands and financing are not what they asked about
+
+
+def test_how_much_one_can_get_asks_an_amount_not_a_price(client: TestClient) -> None:
+    _, amount = talk(client, "我们想办电竞比赛，有什么新政策吗", "能申请到多少钱？")
+    assert "没有规定具体的补贴金额" in amount["answer"] and "收费标准" not in amount["answer"]
+    (price,) = talk(client, "市民夜校学费多少钱")
+    assert "收费标准" in price["answer"]

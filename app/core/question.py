@@ -146,6 +146,7 @@ SECTION = re.compile(
 ASPECTS: dict[str, re.Pattern[str]] = {
     "amount": re.compile(
         r"(补贴|资助|奖励|扶持|支持|补助|奖补|给|补|发)[^，。？?]{0,6}(多少|几万|几千|几百|多大)"
+        r"|(申请|拿|领)得?到[^，。？?]{0,2}(多少|几万|几千)"
         r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
         r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴|(什么|哪些|啥)(补贴|奖励|资助)"
         r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
@@ -153,7 +154,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "fee": re.compile(
-        r"多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
+        r"(?<![到补给发])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
         r"|how much (is|are|does|do|will)",
