@@ -27,6 +27,7 @@ from app.core.context import (
     read,
     topic_words,
     unnamed,
+    without_words,
 )
 from app.core.extractive import Composer
 from app.core.listing import (
@@ -415,9 +416,9 @@ class Chat:
         if points_back and prior:
             meant = self.meant(own, prior)
             ranked = sorted(combined.ranked, key=lambda m: (key(m) != meant, -m.score))
-        elif self.names_only_audiences(question):
+        elif alone := self.audiences_alone(question):
             # "那老年人呢？": the same topic, for them: what serves them leads
-            serving = self.lists.serving(audiences_of(question.text, self.corpus))
+            serving = self.lists.serving(alone)
             best = combined.ranked[0].score if combined.ranked else 0.0
             ranked = sorted(
                 combined.ranked,
@@ -437,14 +438,14 @@ class Chat:
             english=question.answer_in_english,
         )
 
-    def names_only_audiences(self, question: Question) -> bool:
-        """ "那老年人呢？有专门的吗": it names who, and nothing else of its own."""
-        named = audiences_of(question.text, self.corpus)
-        rest = question.text.lower()
-        for audience in self.corpus.audiences:
-            for word in sorted(audience.keywords, key=len, reverse=True):
-                rest = rest.replace(word, " ")
-        return bool(named) and not topic_words(understand(re.sub(r"专门|特别|适合", " ", rest)))
+    def audiences_alone(self, question: Question) -> tuple[str, ...]:
+        """The audiences of a message that names who and nothing else of its own ("那老年人
+        呢？有专门的吗"); () for any other."""
+        every = [k.lower() for a in self.corpus.audiences for k in a.keywords]
+        rest = without_words(question.text.lower(), every)
+        if topic_words(understand(re.sub(r"专门|特别|适合", " ", rest))):
+            return ()
+        return audiences_of(question.text, self.corpus)
 
     @staticmethod
     def meant(own: Decision, prior: list[Key]) -> Key:

@@ -123,6 +123,13 @@ def said_of_self(text: str) -> str:
     return re.split(r"(?<=[。！？!?；;])|(?<=\.)\s", text, maxsplit=1)[0]
 
 
+def without_words(text: str, words: list[str]) -> str:
+    """The text with these words taken out, the longest first ("外国游客" before "游客")."""
+    for word in sorted(words, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
+
+
 def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
     """The audiences a text names. A word inside a longer one of another audience is that
     one's: "外国游客" names foreign visitors, not tourists at large; "养老院" a care home."""

@@ -10,7 +10,7 @@ contributes none.
 
 import re
 
-from app.core.context import PERSONA, audiences_of, said_of_self, topic_words
+from app.core.context import PERSONA, audiences_of, said_of_self, topic_words, without_words
 from app.core.question import Question, understand
 from app.core.retrieve import Key, LexicalIndex, RankedMeasure, key, tokens
 from ingest.source import Corpus
@@ -85,9 +85,7 @@ class Lists:
         named = [k.lower() for a in self.corpus.audiences if a.id in audiences for k in a.keywords]
         # and any audience's words inside them: "tourist" of "a foreign tourist" said in part
         every = [k.lower() for a in self.corpus.audiences for k in a.keywords]
-        words = named + [w for w in every if any(w in n for n in named)]
-        for word in sorted(words, key=len, reverse=True):
-            rest = rest.replace(word, " ")
+        rest = without_words(rest, named + [w for w in every if any(w in n for n in named)])
         # "我开了家小面馆": 了家小 is how it was said, not a need
         return any(set(w) - FILLER for w in topic_words(understand(rest)))
 
