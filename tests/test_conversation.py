@@ -488,3 +488,62 @@ def test_how_much_one_can_get_asks_an_amount_not_a_price(client: TestClient) -> 
     assert "没有规定具体的补贴金额" in amount["answer"] and "收费标准" not in amount["answer"]
     (price,) = talk(client, "市民夜校学费多少钱")
     assert "收费标准" in price["answer"]
+
+
+@pytest.mark.parametrize(
+    "closing", ["OK, that's everything I wanted to know, thank you!", "谢谢，我回头去社区问问"]
+)
+def test_thanks_that_asks_nothing_more_is_a_closing(client: TestClient, closing: str) -> None:
+    _, reply = talk(client, "养老院的护理床位会增加吗", closing)
+    assert cited(reply) == [] and reply["grounded"] is True
+
+
+def test_thanks_with_a_question_after_it_is_still_a_question(client: TestClient) -> None:
+    _, reply = talk(client, "养老院的护理床位会增加吗", "谢谢！那家政阿姨的培训呢？")
+    assert cited(reply)[:1] == [6]
+
+
+@pytest.mark.parametrize(
+    "hello",
+    [
+        "Hello, I have a few questions about these consumption measures.",
+        "您好，想咨询一下服务消费的政策",
+    ],
+)
+def test_a_hello_that_only_announces_questions_is_a_greeting(
+    client: TestClient, hello: str
+) -> None:
+    (reply,) = talk(client, hello)
+    assert cited(reply) == [] and reply["grounded"] is False
+    assert reply["suggestions"]
+
+
+def test_a_hello_with_a_topic_is_answered(client: TestClient) -> None:
+    (reply,) = talk(client, "您好，想问问博物馆晚上开放的事")
+    assert cited(reply)[:1] == [1]
+
+
+def test_anything_else_after_a_thanks_goes_past_the_answer_before_it(client: TestClient) -> None:
+    first, _, other = talk(client, "老人有什么学习的机会", "好的", "还有别的吗")
+    assert cited(first)[:1] == [3]
+    assert cited(other) and 3 not in cited(other)
+
+
+def test_a_question_about_the_measure_just_cited_stays_with_it(client: TestClient) -> None:
+    first, asked = talk(
+        client,
+        "基于服务合同预期收益的融资产品是什么",
+        "上面说的这个，对我们开瑜伽馆的有帮助吗？学员都是年卡",
+    )
+    assert cited(first)[:1] == cited(asked)[:1] == [8]
+
+
+def test_whether_a_place_also_counts_is_asked_of_the_last_topic(client: TestClient) -> None:
+    first, counts = talk(client, "景区里能不能引入体育健身", "那社区门口的步行街也算吗")
+    assert cited(first)[:1] == cited(counts)[:1] == [2]
+
+
+def test_a_true_claim_is_confirmed_not_corrected(client: TestClient) -> None:
+    (reply,) = talk(client, "听说景区要搞夜间开放了，是真的吗？")
+    assert cited(reply)[:1] == [1]
+    assert reply["answer"].startswith("文件对此有规定") and "没有这样的说法" not in reply["answer"]

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 FOLLOW_UP = re.compile(
-    r"^(那|那么|那如果|还有|另外|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
+    r"^(那|那么|那如果|还有|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
     r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|管用|适用吗"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
@@ -61,6 +61,13 @@ FOLLOW_UP = re.compile(
 )
 # a follow-up that points back at the measure just cited, not only at its topic
 POINTS_BACK = re.compile(r"它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
+# a question about the measure just cited, whatever else it names ("上面那条对小健身房有用吗",
+# "小区边上的商业街也算吗"); English "it" is too common to say so ("how much does it cost")
+ASKS_OF_IT = re.compile(
+    r"它|这条|这项|该条|上面|刚才|也算|算不算|也适用|包不包括|(包括|算)在内"
+    r"|\b(this|that) (one|measure|rule)\b|\bcounts? as\b",
+    re.I,
+)
 PRIOR_BONUS = 0.01
 PERSONA_BONUS = 0.006
 # a follow-up's own best measure must lead the next by this much to change the topic
@@ -88,6 +95,14 @@ class Answerer(Protocol):
     def stream(self, decision: Decision) -> Iterator[Event] | list[Event]: ...
 
 
+# a hello that only announces questions to come ("Hi, quick question about the new
+# measures", "您好，想咨询一下服务消费的政策"): these words, and the document's title, name nothing
+HELLO = re.compile(r"^(hi|hello|hey|你好|您好|嗨|哈喽|早上好|下午好|晚上好)\b", re.I)
+ANNOUNCING = re.compile(
+    r"你好|您好|(quick |a few |some |a )?questions?|\bask\b|咨询|请教|了解|问(一?下|问|个?问题)"
+    r"|几个|一些|问题|关于|\b(hi|hello|hey|about|new)\b",
+    re.I,
+)
 # what is given and got, in a question about the document's money: no topic of its own
 GIVING = re.compile(r"\b(give|get|offer|provide|receive|pay)s?\b|\bmoney\b", re.I)
 
@@ -106,14 +121,6 @@ def nudge(
             key=lambda m: (m.doc_id != lead, -(m.score + (bonus if key(m) in favoured else 0))),
         )
     )
-
-
-def switches_topic(own: Decision) -> bool:
-    """A follow-up that alone finds one measure clearly, on words of its own."""
-    if not own.in_scope or len(own.ranked) < 2:
-        return False
-    best, runner_up = own.ranked[0], own.ranked[1]
-    return best.lexical > 0 and best.score - runner_up.score >= DECISIVE_GAP
 
 
 class Chat:
@@ -155,7 +162,7 @@ class Chat:
         document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).reply(message, history, persona)
-        question = understand(message)
+        question = self.hello(understand(message))
         if self.about_the_document(question):
             return self.composer.about_document(question)
         decision = self.decide(question, history or [], persona)
@@ -174,7 +181,7 @@ class Chat:
         document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).stream(message, history, persona)
-        question = understand(message)
+        question = self.hello(understand(message))
         if self.about_the_document(question):
             return iter(self.composer.stream_about_document(question))
         decision = self.decide(question, history or [], persona)
@@ -185,6 +192,16 @@ class Chat:
             else e
             for e in events
         )
+
+    def hello(self, question: Question) -> Question:
+        """A hello that names nothing but the document is a greeting."""
+        if question.social or not HELLO.match(question.text):
+            return question
+        rest = understand(ANNOUNCING.sub(" ", question.text))
+        titles = {w for p in self.corpus.documents for w in tokens(f"{p.title} {p.title_en}")}
+        if any(w not in titles for w in topic_words(rest)):
+            return question
+        return dataclasses.replace(question, social="greeting")
 
     def about_the_document(self, question: Question) -> bool:
         """Whether a question asks about the document itself ("什么时候发布的", "这些措施的
@@ -398,18 +415,20 @@ class Chat:
         # a short one ("年轻人也能去吗") must be clearly nearer: it says too little to tell
         nearer_open = own.against - own.support > (0.0 if standalone else self.gate.margin)
         resembles_open = own.reason == "outside" and own.against >= self.gate.floor
-        # a claim about what was just said ("那就是说一周内保证批下来？") is about that topic,
-        # unless it names one the document leaves open
+        # a claim about what was just said ("那就是说一周内保证批下来？") or a question about
+        # the measure just cited ("上面那条对小健身房有用吗") is about that topic, unless it
+        # names one the document leaves open
+        points_back = bool(POINTS_BACK.search(question.text))
         leaves_open = bool(own.uncovered) or (
-            not question.confirming and (nearer_open or (standalone and resembles_open))
+            not (question.confirming or ASKS_OF_IT.search(question.text))
+            and (nearer_open or (standalone and resembles_open))
         )
         leaning = not own.in_scope and not leaves_open
         if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
             return own
         if not own.in_scope and (own.uncovered or (leaves_open and not vague)):
             return own  # "那买车有补贴吗？" changes the subject to one the document leaves open
-        points_back = bool(POINTS_BACK.search(question.text))
-        if not points_back and not vague and switches_topic(own):
+        if not points_back and not vague and self.switches_topic(own):
             return own  # "那餐饮呢？" after a question on eldercare asks about dining
         combined = self.nudged(self.scope(question.after(context.topic)), context)
         prior = list(context.cited)
@@ -437,6 +456,15 @@ class Chat:
             shape="answer" if in_scope else "none",
             english=question.answer_in_english,
         )
+
+    def switches_topic(self, own: Decision) -> bool:
+        """A follow-up that alone finds one measure clearly, on words of its own: a word, not
+        a lone character ("那对办比赛的公司呢" says 办, as many measures do)."""
+        if not own.in_scope or len(own.ranked) < 2:
+            return False
+        best, runner_up = own.ranked[0], own.ranked[1]
+        says = any(self.retriever.lexical.contains(key(best), w) for w in topic_words(own.question))
+        return says and best.score - runner_up.score >= DECISIVE_GAP
 
     def audiences_alone(self, question: Question) -> tuple[str, ...]:
         """The audiences of a message that names who and nothing else of its own ("那老年人

@@ -66,13 +66,13 @@ FOLLOW_WORDS = frozenset(
         "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
         "措施 东西 方面 一下 要求 支持 规定 解释 利好 做法 编号 条款 这方面 这方 那方面 这块 "
-        "鼓励 扶持 "
+        "鼓励 扶持 情况 这样 那样 这种情况 "
         "help helpful useful benefit benefits relevant apply applies "
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
         "english chinese please translate that into answer again one first second third last "
         "middle else other anything which measure article number say says said helps offer "
-        "offers available"
+        "offers available like someone somebody people person situation case"
     ).split()
 )
 
@@ -153,12 +153,16 @@ def audiences_of(text: str, corpus: Corpus) -> tuple[str, ...]:
 
 
 def read(history: list[Turn], corpus: Corpus, understand: Callable[[str], Question]) -> Context:
-    answered = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    # the last answer to a question: a reply to "嗯嗯" or "谢谢" is not what "还有吗" goes past
+    answered = ""
     topic = None
     persona: tuple[str, ...] = ()
     persona_text = ""
+    question = None
     for turn in history:
         if turn.role != "user":
+            if question is None or question.social is None:
+                answered = turn.content
             continue
         question = understand(turn.content)
         if question.social is None and has_topic(question):

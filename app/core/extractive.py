@@ -45,6 +45,12 @@ def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
     return tuple(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())) if text else ()
 
 
+def claimed_words(question: Question) -> list[str]:
+    """What a question says of its topic, without the words that put it up to be confirmed;
+    a lone character ("搞", "弄") is wording."""
+    return [w for w in tokens(CLAIM_SCAFFOLD.sub(" ", question.text)) if len(w) >= 2]
+
+
 def spoken_label(label: str) -> str:
     """How a measure is named in a sentence: （六） → 第（六）条, 12. → 第12条, 第十二条 stays."""
     if label.startswith("第"):
@@ -201,8 +207,11 @@ class Composer:
         lines = self.corrections(question, [key(m) for m in cited], english)
         opened = [a for a in ASPECT_ORDER if a in question.aspects][:2]
         lines += [self.say(english, f"open.{aspect}") for aspect in opened]
-        if lines or (question.yes_no and first.lexical < SAYS_IT):
-            # a yes or no is answered "yes" only where the text says the words asked about
+        # a yes or no is answered "yes" only where the text says the words asked about
+        says_it = first.lexical >= SAYS_IT or (
+            bool(claimed_words(question)) and not self.unsaid(question, [key(first)])
+        )
+        if lines or (question.yes_no and not says_it):
             lead = self.heading(english, "open.related", key(first))
         elif question.yes_no:
             lead = self.heading(english, "lead.yes", key(first))
@@ -232,13 +241,16 @@ class Composer:
         text = "".join(self.measure(at).text for at in cited)
         if claimed_in_question(question.text, text):
             return [self.say(english, "claim.number")]
-        if question.confirming:
-            claimed = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))
-            text = text.lower()
-            english_text = " ".join(" ".join(self.english.get(at, ())) for at in cited).lower()
-            if any(not says(text, w) and w not in english_text for w in claimed):
-                return [self.say(english, "claim.statement")]
+        if question.confirming and self.unsaid(question, cited):
+            return [self.say(english, "claim.statement")]
         return []
+
+    def unsaid(self, question: Question, cited: list[Key]) -> list[str]:
+        """The words a question says of its topic that none of the cited measures say, in
+        Chinese or in their English rendering."""
+        text = "".join(self.measure(at).text for at in cited).lower()
+        english_text = " ".join(" ".join(self.english.get(at, ())) for at in cited).lower()
+        return [w for w in claimed_words(question) if not says(text, w) and w not in english_text]
 
     def whole(self, decision: Decision) -> Answer:
         english = decision.english

@@ -109,6 +109,16 @@ CLOSING = re.compile(
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
 )
+# a thanks, and what makes a message with one still a question or a request
+THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|\bthanks?\b|\bthank you\b|\bcheers\b", re.I)
+ASKING = re.compile(
+    r"[？?]|吗|呢|什么|啥|怎么|咋|哪|谁|多少|是否|有没有|能不能|可不可以|会不会|帮我|请(你|帮|再|问)"
+    r"|再(说|讲|查|给|列|问)|说说|讲讲|介绍|想(了解|知道|问|咨询|看|找)|了解一下"
+    r"|(would|'d) like|want to|looking for"
+    r"|(^|[,.!;，。！；]\s*)(what|how|which|who|when|where|why"
+    r"|can|could|is|are|do|does|tell|show|give|list|explain|please)\b",
+    re.I,
+)
 # words around a question about the document that name nothing ("请问这个是什么时候出台的")
 SCAFFOLD = re.compile(
     r"请问|一下|这个|那个|它|是|的|了|吗|呢|啊|呀|吧|上海市?|市里|政府|咱们?|我们?|你们?|想|问|知道"
@@ -392,7 +402,9 @@ def social_kind(text: str) -> str | None:
         return "greeting"
     if ABOUT_ME.search(words):
         return "about_me"
-    return "closing" if CLOSING.match(words) else None
+    if CLOSING.match(words) or (THANKS.search(words) and not ASKING.search(words)):
+        return "closing"  # "Great, that's all I needed. Thanks!" asks nothing more
+    return None
 
 
 def follow_up(text: str) -> tuple[str | None, int | None]:
