@@ -426,3 +426,9 @@ def test_an_answer_quotes_the_sentence_that_says_what_was_asked(client: TestClie
     body = ask(client, "Are there more learning options for older people?")
     assert body["citations"][0]["measure"] == 3
     assert "older people" in body["answer"]
+
+
+def test_words_pointing_at_the_document_do_not_decline_its_topic(client: TestClient) -> None:
+    # "文件里…有什么说法" resembles questions the document leaves open; 商标 is （十）'s
+    body = ask(client, "文件里对小微企业商标有什么说法")
+    assert body["grounded"] is True and body["citations"][0]["measure"] == 10

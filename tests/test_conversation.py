@@ -547,3 +547,9 @@ def test_a_true_claim_is_confirmed_not_corrected(client: TestClient) -> None:
     (reply,) = talk(client, "听说景区要搞夜间开放了，是真的吗？")
     assert cited(reply)[:1] == [1]
     assert reply["answer"].startswith("文件对此有规定") and "没有这样的说法" not in reply["answer"]
+
+
+def test_our_kind_of_company_after_saying_who_we_are_is_asked_for_us(client: TestClient) -> None:
+    # 公司 says only who asks: the answer is what serves a domestic-services firm
+    _, asked = talk(client, "我们是一家做家政服务的企业", "这些措施里对我们这种公司有什么？")
+    assert cited(asked)[:1] in ([6], [9])

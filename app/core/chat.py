@@ -27,6 +27,7 @@ from app.core.context import (
     read,
     topic_words,
     unnamed,
+    without_the_document,
     without_words,
 )
 from app.core.extractive import Composer
@@ -233,9 +234,14 @@ class Chat:
         retrieval = dataclasses.replace(retrieval, question=question)
         decision = decide(question, retrieval, self.corpus, self.gate)
         alone = topic_alone(decision)
+        if alone is None and decision.reason in ("outside", "below_floor"):
+            # "这份文件对社会办医有什么说法": the words pointing at the document aside
+            rest = without_the_document(searched.text)
+            alone = rest if rest != searched.text and has_topic(understand(rest)) else None
         if alone is None:
             return decision
-        # declined with an open aspect or a claim in it: its topic alone decides
+        # declined with an open aspect, a claim or the document's name in it: its topic
+        # alone decides
         core = dataclasses.replace(searched, text=alone)
         again = self.retriever.retrieve(core, named, mentioned)
         again = dataclasses.replace(again, question=question)

@@ -38,6 +38,14 @@ THIS_DOCUMENT = re.compile(
     r"(这|该|本|此)(个|份|篇)?(文件|文)(?!化)|文件(里|中|上|内)|\b(this|the) (document|policy)\b",
     re.I,
 )
+# the document pointed at, and what it says, in a question about a topic of it
+THE_DOCUMENT_SAYS = re.compile(
+    r"(这份|这个|该|本|此|这次的?|这些|新出的?|最新的?)(文件|政策|措施|通知|新政)(里面?|中|上|当中)?(对|关于)?"
+    r"|(文件|政策|措施|通知)(里面?|中|上|当中)(对|关于)?"
+    r"|(有什么|有啥|有哪些|怎么)(说法|规定)"
+    r"|\b(does |do )?(this|the|these) (document|policy|measures)( says?)?\b",
+    re.I,
+)
 POINTING = (STEP, PICK, WHICH, MORE, ANOTHER, PLAIN, *LANGUAGE.values(), *ASPECTS.values())
 # a measure as answers name it: 第（六）条, 第十二条, 第12条, measure (6), with the document's
 # title before it (《…》第12条) or after it (measure (12) of "…") when there are several
@@ -66,7 +74,7 @@ FOLLOW_WORDS = frozenset(
         "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
         "措施 东西 方面 一下 要求 支持 规定 解释 利好 做法 编号 条款 这方面 这方 那方面 这块 "
-        "鼓励 扶持 情况 这样 那样 这种情况 "
+        "鼓励 扶持 情况 这样 那样 这种情况 公司 企业 行业 "
         "help helpful useful benefit benefits relevant apply applies "
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
@@ -232,6 +240,12 @@ def common_run(a: str, b: str) -> str:
                 break
             found = a[start:end]
     return found
+
+
+def without_the_document(text: str) -> str:
+    """The question without the words that point at the document: "这份文件对社会办医有
+    什么说法" asks about 社会办医, and those words would match any measure alike."""
+    return re.sub(r"\s+", " ", THE_DOCUMENT_SAYS.sub(" ", text)).strip()
 
 
 def unnamed(text: str, policy: Policy) -> str:
