@@ -553,3 +553,15 @@ def test_our_kind_of_company_after_saying_who_we_are_is_asked_for_us(client: Tes
     # 公司 says only who asks: the answer is what serves a domestic-services firm
     _, asked = talk(client, "我们是一家做家政服务的企业", "这些措施里对我们这种公司有什么？")
     assert cited(asked)[:1] in ([6], [9])
+
+
+def test_closing_time_asked_of_the_last_topic_is_a_date_left_open(client: TestClient) -> None:
+    first, hours = talk(client, "科普场馆会不会延时开放", "晚上开到几点关门？")
+    assert cited(first)[:1] == cited(hours)[:1] == [1]
+    assert "没有规定具体的时间" in hours["answer"]
+
+
+def test_a_rate_asked_is_no_figure_claimed(client: TestClient) -> None:
+    _, price = talk(client, "有没有帮老人洗澡的上门服务", "那一个月大概多少钱")
+    assert cited(price)[:1] == [6]
+    assert "没有您提到的这个数字" not in price["answer"]

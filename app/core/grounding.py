@@ -150,6 +150,12 @@ def claimed_in_question(text: str, sources: str) -> tuple[str, ...]:
     for claim, key in claims(text):
         if claim not in unsupported:
             continue
+        if (
+            key is not None
+            and key[0] == 1
+            and re.search(rf"{re.escape(claim)}.{{0,3}}(多少|几)", text)
+        ):
+            continue  # "一个月多少钱", "一年能补几次": a rate asked, not a figure claimed
         magnitude = re.search(r"[千万亿kKwW]|thousand|million|billion", claim)
         unit = key[1] if key else ""
         year = unit in ("年", "") and key is not None and 1900 <= key[0] <= 2100

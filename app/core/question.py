@@ -171,7 +171,8 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "time": re.compile(
-        r"什么时候|啥时候|何时|哪天|几号|几月|哪年|截止|期限|多久|多长时间|几点|时间表|开到"
+        r"什么时候|啥时候|何时|哪天|几号|几月|哪年|截止|期限|多久|多长时间|几点(开门|关门|结束)?"
+        r"|营业时间|开放时间|时间表|开到|opening hours|closing time"
         r"|多少天|几天|几个月|多少个工作日"
         r"|还会继续|到期|有效期|\bwhen\b|deadline|how long|what time|until when|start date",
         re.I,
