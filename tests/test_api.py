@@ -432,3 +432,24 @@ def test_words_pointing_at_the_document_do_not_decline_its_topic(client: TestCli
     # "文件里…有什么说法" resembles questions the document leaves open; 商标 is （十）'s
     body = ask(client, "文件里对小微企业商标有什么说法")
     assert body["grounded"] is True and body["citations"][0]["measure"] == 10
+
+
+def test_an_audience_named_in_a_phrase_lists_its_measures_only(client: TestClient) -> None:
+    # "people" of "older people" is no rare word: （二） says "ordinary people"
+    body = ask(client, "Which measures help older people?")
+    assert {c["measure"] for c in body["citations"]} == {3, 6, 11}
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Summarise this document and list its sections", "概括一下这份文件，列出各部分标题"],
+)
+def test_a_summary_that_lists_the_sections_is_a_summary(client: TestClient, question: str) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is True and body["citations"] == []
+    assert body["answer"].count("(1)") + body["answer"].count("（一）") >= 1
+
+
+def test_english_headings_asked_in_the_original_chinese_carry_it(client: TestClient) -> None:
+    body = ask(client, "A short overview of the document with its section headings in Chinese")
+    assert "丰富高品质服务消费新供给" in body["answer"] and "measures (1) to (7)" in body["answer"]

@@ -51,3 +51,9 @@ def test_eval_against_nothing_listening_fails_with_a_message(
         port = free.getsockname()[1]
     assert main(["eval", str(golden), "--url", f"http://127.0.0.1:{port}"]) == 1
     assert "cannot reach" in capsys.readouterr().err
+
+
+def test_a_summary_asked_in_another_kind_is_no_refusal_item() -> None:
+    item = {"kind": "english", "subkind": "summary", "question": "Summarise it", "expect": []}
+    summary = {"answer": "It has 16 measures in 4 sections.", "citations": [], "grounded": True}
+    assert scored(item, summary)["refusal_accuracy"] is None

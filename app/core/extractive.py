@@ -97,7 +97,9 @@ class Composer:
     def about_document(self, question: Question) -> Reply:
         english = question.answer_in_english
         if "summary" in question.meta:
-            return Reply(self.summary(english), english)
+            # "…list the section headings in the original Chinese": beside the English ones
+            original = english and bool(re.search(r"\b(chinese|original)\b", question.text, re.I))
+            return Reply(self.summary(english, original), english)
         return Reply(self.facts(question.meta, question.aspects, english), english)
 
     def stream_about_document(self, question: Question) -> list[Event]:
@@ -512,7 +514,7 @@ class Composer:
         named = headings or [m.title for m in policy.document.measures[:6]]
         return (", " if english else "、").join(named)
 
-    def summary(self, english: bool) -> Answer:
+    def summary(self, english: bool, original: bool = False) -> Answer:
         policy = self.policy
         document = policy.document
         lines = [
@@ -535,6 +537,8 @@ class Composer:
                 if english and index < len(policy.sections_en)
                 else section.heading
             )
+            if original and heading != section.heading:
+                heading = f"{heading} ({section.heading})"
             lines.append(
                 self.say(
                     english,

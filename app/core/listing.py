@@ -74,6 +74,11 @@ class Lists:
             for measure in policy.document.measures:
                 for audience in policy.audiences_of(measure.number):
                     self.tagged.setdefault(audience, set()).add((policy.doc_id, measure.number))
+        # the words of an audience's phrase ("people" of "older people") name no topic alone:
+        # "ordinary people" is no measure for the elderly
+        self.phrase_words = {
+            w for a in corpus.audiences for k in a.keywords if " " in k for w in k.lower().split()
+        }
 
     def serving(self, audiences: tuple[str, ...]) -> set[Key]:
         """The measures tagged for these audiences."""
@@ -138,7 +143,7 @@ class Lists:
         if len(whole) <= 12:
             words.add(whole)
         for word in sorted(words, key=len, reverse=True):
-            if len(word) < 2 or any(word in longer for longer in held):
+            if len(word) < 2 or word in self.phrase_words or any(word in o for o in held):
                 continue
             having = {at for at in self.lexical.texts if self.lexical.contains(at, word)}
             if having and len(having) <= RARE_WORD_MEASURES:

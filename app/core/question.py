@@ -445,7 +445,11 @@ def understand(raw: str) -> Question:
     if meta == ("count",) and SECTION.search(text):
         meta = ()  # "第二部分一共有几条": that section's measures
     about_whole = SUMMARY.search(text) and DOCUMENT_WORDS.search(text)
-    if not meta and reference is None and not listing and about_whole:
+    # "总结一下，列出四个部分的标题": the sections listed are the summary
+    listing_sections = listing and re.search(
+        r"部分|板块|标题|\b(sections?|headings?|parts)\b", text, re.I
+    )
+    if not meta and reference is None and (not listing or listing_sections) and about_whole:
         meta = ("summary",)
     social = social_kind(text)
     follow, pick = follow_up(text)

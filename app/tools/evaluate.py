@@ -83,7 +83,8 @@ def _is_refusal_item(item: dict[str, Any]) -> bool:
     if item.get("kind") == "out_of_scope" or drifts or item.get("near_miss"):
         return True
     # older sets mark nothing but an empty expect; summaries and "no more" answers have none
-    return not item.get("expect") and item.get("kind") not in ("meta", "summary", "multi_turn")
+    summary = "summary" in (item.get("kind"), item.get("subkind"))
+    return not item.get("expect") and not summary and item.get("kind") not in ("meta", "multi_turn")
 
 
 def latin_share(text: str) -> float:
