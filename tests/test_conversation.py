@@ -565,3 +565,11 @@ def test_a_rate_asked_is_no_figure_claimed(client: TestClient) -> None:
     _, price = talk(client, "有没有帮老人洗澡的上门服务", "那一个月大概多少钱")
     assert cited(price)[:1] == [6]
     assert "没有您提到的这个数字" not in price["answer"]
+
+
+def test_the_other_language_keeps_the_measure_picked_from_a_list(client: TestClient) -> None:
+    _, picked, english = talk(
+        client, "跟老年人相关的措施有哪几条", "第二个具体说说", "in English please"
+    )
+    assert len(cited(picked)) == 1 and cited(english) == cited(picked)
+    assert english["answer"].startswith("Measure (")

@@ -557,6 +557,13 @@ class Chat:
             # the same answer in the other language: decide the topic again, in that language
             again = dataclasses.replace(context.topic, language=question.language)
             decision = self.decide(again, [])
+            # the same measures as the answer given, however the topic ranks in that language
+            ranked = {key(m): m for m in decision.ranked}
+            given = tuple(ranked[at] for at in context.cited if at in ranked)
+            if decision.in_scope and given:
+                one = len(given) == 1 and decision.shape != "named"
+                shape = "answer" if one else decision.shape
+                decision = dataclasses.replace(decision, cite=given, shape=shape)
             return dataclasses.replace(decision, english=question.language == "en")
         if question.follow == "another":
             return self.another(question, context)
