@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
-    r"|它|这条|这项|该条|上面|刚才|呢[？?]?$"
+    r"|(?<!其)它|这条|这项|该条|上面|刚才|呢[？?]?$"
     r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|管用|适用吗"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b"
@@ -61,11 +61,11 @@ FOLLOW_UP = re.compile(
     re.I,
 )
 # a follow-up that points back at the measure just cited, not only at its topic
-POINTS_BACK = re.compile(r"它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
+POINTS_BACK = re.compile(r"(?<!其)它|这条|这项|该条|上面|刚才|里面|\b(it|this|that one)\b", re.I)
 # a question about the measure just cited, whatever else it names ("上面那条对小健身房有用吗",
 # "小区边上的商业街也算吗"); English "it" is too common to say so ("how much does it cost")
 ASKS_OF_IT = re.compile(
-    r"它|这条|这项|该条|上面|刚才|也算|算不算|也适用|包不包括|(包括|算)在内"
+    r"(?<!其)它|这条|这项|该条|上面|刚才|也算|算不算|也适用|包不包括|(包括|算)在内"
     r"|\b(this|that) (one|measure|rule)\b|\bcounts? as\b",
     re.I,
 )
@@ -98,10 +98,18 @@ class Answerer(Protocol):
 
 # a hello that only announces questions to come ("Hi, quick question about the new
 # measures", "您好，想咨询一下服务消费的政策"): these words, and the document's title, name nothing
-HELLO = re.compile(r"^(hi|hello|hey|你好|您好|嗨|哈喽|早上好|下午好|晚上好)\b", re.I)
+HELLO = re.compile(r"^((hi|hello|hey)\b|你好|您好|嗨|哈喽|早上好|下午好|晚上好)", re.I)
 ANNOUNCING = re.compile(
-    r"你好|您好|(quick |a few |some |a )?questions?|\bask\b|咨询|请教|了解|问(一?下|问|个?问题)"
-    r"|几个|一些|问题|关于|\b(hi|hello|hey|about|new)\b",
+    r"(quick |a few |some |a )?questions?|\bask\b|咨询|请教|了解|问(一?下|问|个?问题)"
+    r"|几个|一些|问题|关于|\b(about|new)\b",
+    re.I,
+)
+# a thanks, and the courtesy around one ("好的谢谢，明白了", "Great, that's all I needed")
+THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|\bthanks?\b|\bthank you\b|\bcheers\b", re.I)
+COURTESY = re.compile(
+    r"谢谢|感谢|多谢|谢啦|谢了|好的|明白了?|了解了?|知道了|清楚了|收到|懂了|辛苦了?"
+    r"|\b(thanks?|thank you|cheers|great|perfect|ok(ay)?|cool|got it|helpful|very|so much|a lot"
+    r"|that'?s (all|everything|it)|((all|everything) )?i (needed|wanted)( to know)?)\b",
     re.I,
 )
 # what is given and got, in a question about the document's money: no topic of its own
@@ -163,7 +171,7 @@ class Chat:
         document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).reply(message, history, persona)
-        question = self.hello(understand(message))
+        question = self.understood(message)
         if self.about_the_document(question):
             return self.composer.about_document(question)
         decision = self.decide(question, history or [], persona)
@@ -182,7 +190,7 @@ class Chat:
         document = document or pointed_at(message, history or [], self.corpus)
         if document:
             return self.narrowed(document).stream(message, history, persona)
-        question = self.hello(understand(message))
+        question = self.understood(message)
         if self.about_the_document(question):
             return iter(self.composer.stream_about_document(question))
         decision = self.decide(question, history or [], persona)
@@ -194,15 +202,30 @@ class Chat:
             for e in events
         )
 
-    def hello(self, question: Question) -> Question:
-        """A hello that names nothing but the document is a greeting."""
-        if question.social or not HELLO.match(question.text):
+    def understood(self, message: str) -> Question:
+        """A message read as question.py reads it, and as a greeting or a closing where it
+        names nothing the measures say: the history is read the same way."""
+        question = understand(message)
+        if question.social or question.measure_reference is not None or ASKS.search(message):
             return question
-        rest = understand(ANNOUNCING.sub(" ", question.text))
+        if question.follow or question.language or question.listing or question.meta:
+            return question
+        if HELLO.match(question.text) and not self.names_anything(HELLO.sub(" ", question.text)):
+            return dataclasses.replace(question, social="greeting")
+        if THANKS.search(question.text) and not self.names_anything(question.text):
+            # "Great, that's all I needed. Thanks!" asks nothing more
+            return dataclasses.replace(question, social="closing")
+        return question
+
+    def names_anything(self, text: str) -> bool:
+        """Whether a message names anything beside courtesy, announcing a question, and the
+        document's title: a word any measure says, or, in a hello, any word at all."""
+        rest = understand(ANNOUNCING.sub(" ", COURTESY.sub(" ", text)))
         titles = {w for p in self.corpus.documents for w in tokens(f"{p.title} {p.title_en}")}
-        if any(w not in titles for w in topic_words(rest)):
-            return question
-        return dataclasses.replace(question, social="greeting")
+        words = [w for w in topic_words(rest) if w not in titles]
+        return any(self.retriever.lexical.mentions(w) for w in words) or (
+            bool(words) and not THANKS.search(text)
+        )
 
     def about_the_document(self, question: Question) -> bool:
         """Whether a question asks about the document itself ("什么时候发布的", "这些措施的
@@ -272,7 +295,7 @@ class Chat:
         question = dataclasses.replace(
             question, elsewhere=places.elsewhere(question.text), venue=places.venue(question.text)
         )
-        context = read(history, self.corpus, understand)
+        context = read(history, self.corpus, self.understood)
         if persona is not None:
             context = dataclasses.replace(context, persona=persona)
         said = stated_persona(question, self.corpus)
@@ -423,11 +446,14 @@ class Chat:
         resembles_open = own.reason == "outside" and own.against >= self.gate.floor
         # a claim about what was just said ("那就是说一周内保证批下来？") or a question about
         # the measure just cited ("上面那条对小健身房有用吗") is about that topic, unless it
-        # names one the document leaves open
+        # names one the document leaves open or is clearly nearer one
         points_back = bool(POINTS_BACK.search(question.text))
+        of_it = bool(ASKS_OF_IT.search(question.text))
+        if of_it:  # only when clearly nearer ("那宠物医院也算吗")
+            nearer_open = own.against - own.support > self.gate.margin
+        resembles_open = resembles_open and not of_it
         leaves_open = bool(own.uncovered) or (
-            not (question.confirming or ASKS_OF_IT.search(question.text))
-            and (nearer_open or (standalone and resembles_open))
+            not question.confirming and (nearer_open or (standalone and resembles_open))
         )
         leaning = not own.in_scope and not leaves_open
         if not (vague or short or leaning or FOLLOW_UP.search(question.text)):
@@ -560,7 +586,7 @@ class Chat:
             # the same measures as the answer given, however the topic ranks in that language
             ranked = {key(m): m for m in decision.ranked}
             given = tuple(ranked[at] for at in context.cited if at in ranked)
-            if decision.in_scope and given:
+            if decision.in_scope and given and set(context.cited) != set(map(key, decision.cite)):
                 one = len(given) == 1 and decision.shape != "named"
                 shape = "answer" if one else decision.shape
                 decision = dataclasses.replace(decision, cite=given, shape=shape)

@@ -40,8 +40,8 @@ THIS_DOCUMENT = re.compile(
 )
 # the document pointed at, and what it says, in a question about a topic of it
 THE_DOCUMENT_SAYS = re.compile(
-    r"(这份|这个|该|本|此|这次的?|这些|新出的?|最新的?)(文件|政策|措施|通知|新政)(里面?|中|上|当中)?(对|关于)?"
-    r"|(文件|政策|措施|通知)(里面?|中|上|当中)(对|关于)?"
+    r"(这份|这个|该|本|此|这次的?|这些|新出的?|最新的?)(文件|政策|措施|通知|新政)(里面?|中|上|当中)?"
+    r"(对于|对|关于)?|(文件|政策|措施|通知)((里面?|中|上|当中)(对于|对|关于)?|对于|对|关于)"
     r"|(有什么|有啥|有哪些|怎么)(说法|规定)"
     r"|\b(does |do )?(this|the|these) (document|policy|measures)( says?)?\b",
     re.I,

@@ -45,10 +45,16 @@ def english_sentences(policy: Policy, number: int) -> tuple[str, ...]:
     return tuple(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())) if text else ()
 
 
+# asked in English for the document's own words
+ORIGINAL = re.compile(r"\b(chinese|original)\b", re.I)
+# a lone character is wording ("搞", "弄"), but a negation is the claim ("景区不搞夜间开放了")
+CLAIM_NEGATIONS = frozenset("不没非免无别停禁")
+
+
 def claimed_words(question: Question) -> list[str]:
-    """What a question says of its topic, without the words that put it up to be confirmed;
-    a lone character ("搞", "弄") is wording."""
-    return [w for w in tokens(CLAIM_SCAFFOLD.sub(" ", question.text)) if len(w) >= 2]
+    """What a question says of its topic, without the words that put it up to be confirmed."""
+    words = tokens(CLAIM_SCAFFOLD.sub(" ", question.text))
+    return sorted(w for w in words if len(w) >= 2 or w in CLAIM_NEGATIONS)
 
 
 def spoken_label(label: str) -> str:
@@ -98,7 +104,7 @@ class Composer:
         english = question.answer_in_english
         if "summary" in question.meta:
             # "…list the section headings in the original Chinese": beside the English ones
-            original = english and bool(re.search(r"\b(chinese|original)\b", question.text, re.I))
+            original = english and bool(ORIGINAL.search(question.text))
             return Reply(self.summary(english, original), english)
         return Reply(self.facts(question.meta, question.aspects, english), english)
 

@@ -136,6 +136,8 @@ def unsupported_claims(text: str, sources: str) -> tuple[str, ...]:
     )
 
 
+# "一个月", "一年": the period a rate is asked per
+PERIODS = frozenset(("月", "年", "天", "日", "周", "小时"))
 # the figures a question can claim of a benefit: money, a share, a span of time, a rate
 CLAIMED_UNITS = frozenset(("元", "%", "折", "倍", "天", "日", "月", "年", "小时", "周"))
 
@@ -150,11 +152,8 @@ def claimed_in_question(text: str, sources: str) -> tuple[str, ...]:
     for claim, key in claims(text):
         if claim not in unsupported:
             continue
-        if (
-            key is not None
-            and key[0] == 1
-            and re.search(rf"{re.escape(claim)}.{{0,3}}(多少|几)", text)
-        ):
+        per_period = key is not None and key[0] == 1 and key[1] in PERIODS
+        if per_period and re.search(rf"{re.escape(claim)}.{{0,3}}(多少|几)", text):
             continue  # "一个月多少钱", "一年能补几次": a rate asked, not a figure claimed
         magnitude = re.search(r"[千万亿kKwW]|thousand|million|billion", claim)
         unit = key[1] if key else ""

@@ -74,11 +74,13 @@ class Lists:
             for measure in policy.document.measures:
                 for audience in policy.audiences_of(measure.number):
                     self.tagged.setdefault(audience, set()).add((policy.doc_id, measure.number))
-        # the words of an audience's phrase ("people" of "older people") name no topic alone:
-        # "ordinary people" is no measure for the elderly
-        self.phrase_words = {
-            w for a in corpus.audiences for k in a.keywords if " " in k for w in k.lower().split()
-        }
+        # an audience's phrase ("older people") is answered by its tags; its words alone are
+        # no rarer word of the question ("older" is also in "older brands")
+        self.phrases = sorted(
+            {k.lower() for a in corpus.audiences for k in a.keywords if " " in k},
+            key=len,
+            reverse=True,
+        )
 
     def serving(self, audiences: tuple[str, ...]) -> set[Key]:
         """The measures tagged for these audiences."""
@@ -138,12 +140,15 @@ class Lists:
         held: list[str] = []
         # longest first, the whole of a short message too: 市民夜校 names its measure, and
         # its 市民 then names no other
-        words = tokens(question.text)
+        text = question.text.lower()
+        for phrase in self.phrases:
+            text = re.sub(rf"\b{re.escape(phrase)}s?\b", " ", text)
+        words = tokens(text)
         whole = re.sub(r"[\W_]+", "", question.text.lower())
         if len(whole) <= 12:
             words.add(whole)
         for word in sorted(words, key=len, reverse=True):
-            if len(word) < 2 or word in self.phrase_words or any(word in o for o in held):
+            if len(word) < 2 or any(word in longer for longer in held):
                 continue
             having = {at for at in self.lexical.texts if self.lexical.contains(at, word)}
             if having and len(having) <= RARE_WORD_MEASURES:
