@@ -463,3 +463,14 @@ def test_the_measures_of_one_section_asked_in_a_summary_are_that_section(
 def test_english_headings_asked_in_the_original_chinese_carry_it(client: TestClient) -> None:
     body = ask(client, "A short overview of the document with its section headings in Chinese")
     assert "丰富高品质服务消费新供给" in body["answer"] and "measures (1) to (7)" in body["answer"]
+
+
+def test_which_of_the_measures_is_a_listing(client: TestClient) -> None:
+    body = ask(client, "Which of the measures concern older people?")
+    assert {c["measure"] for c in body["citations"]} == {3, 6, 11}
+
+
+def test_a_need_beside_the_audience_narrows_the_list(client: TestClient) -> None:
+    body = ask(client, "有没有适合老年人的旅游线路？")
+    assert [c["measure"] for c in body["citations"]][:1] == [6]
+    assert len(body["citations"]) < 3

@@ -600,3 +600,10 @@ def test_another_city_asked_after_an_answer_is_not_about_that_answer(client: Tes
     # 其它 is no "它" pointing back at the measure just cited
     _, other = talk(client, "养老院的护理床位会增加吗", "那其它城市的宠物医院也算吗")
     assert cited(other) == [] and other["grounded"] is False
+
+
+def test_a_message_that_changes_the_subject_is_not_searched_with_the_last(
+    client: TestClient,
+) -> None:
+    _, switched = talk(client, "养老护理员培训有什么安排", "换个话题，游戏行业有什么说法？")
+    assert cited(switched)[:1] == [9]

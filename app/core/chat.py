@@ -51,6 +51,7 @@ from ingest.source import Corpus
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+# ("另外问下，…" begins a question of its own, unless it says little: then it is short)
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|(?<!其)它|这条|这项|该条|上面|刚才|呢[？?]?$"
@@ -58,6 +59,17 @@ FOLLOW_UP = re.compile(
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b"
     r"|\b(for (me|us)|does (it|this|that))\b|\b(it|this|that|them)\s*[?.!]*$",
+    re.I,
+)
+# how a list says whom its measures are for: no need of its own
+LISTED_FOR = re.compile(
+    r"\b(concern(s|ing)?|aim(ed)?|target(s|ed)?|relevant|relat(ed?|es|ing)|serves?|mentions?)\b"
+    r"|涉及|针对|面向|有关|相关|关于|提到|适合|用得上|能用",
+    re.I,
+)
+# a message that says it leaves the last topic
+NEW_TOPIC = re.compile(
+    r"换个(话题|问题)|另一个问题|另外一个问题|\b(by the way|another question|different question)\b",
     re.I,
 )
 # a follow-up that points back at the measure just cited, not only at its topic
@@ -356,10 +368,12 @@ class Chat:
             return self.section_listing(question, section)
         named = audiences_of(question.text, self.corpus) if question.listing else ()
         if named:  # "给老年人的措施有哪几条": the audience's tags answer it
-            # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"
-            listed = self.for_persona(
-                question, named, gap=1.0, also=self.lists.holding_rare_words(question)
-            )
+            # with the measures that hold its rarer words: "做手游的，哪几条提到了游戏"; with a
+            # need beside who ("有没有适合老人的旅游项目"), those close to the best for it
+            asked = dataclasses.replace(question, text=LISTED_FOR.sub(" ", question.text))
+            gap = LIST_GAP if self.lists.says_more(asked, named) else 1.0
+            also = self.lists.holding_rare_words(question)
+            listed = self.for_persona(question, named, gap=gap, also=also)
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
         if context.topic is not None and self.points_at_last(question):
             return self.about_last(question, context)
@@ -428,6 +442,8 @@ class Chat:
         return not any(self.scope(q).in_scope for q in rest)
 
     def in_context(self, question: Question, context: Context) -> Decision:
+        if NEW_TOPIC.search(question.text):  # "换个话题，电竞方面呢？" leaves the last one
+            return self.nudged(self.scope(question), context)
         vague = not has_topic(question)
         if vague and context.persona and question.measure_reference is None:
             # "有啥政策能用上" after "我是开健身房的", or with an audience the person picked

@@ -129,7 +129,8 @@ LISTING = re.compile(
     r"哪(几|些)(条(?!件)|项(?!目)|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
-    r"|\b(which|what) (are (the )?)?(measures|policies|items|articles)\b|\blist (the|all|every)"
+    r"|\b(which|what) (are (the )?|of (the|these) )?(measures|policies|items|articles)\b"
+    r"|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
     r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?[^，。？?]{0,10}(适合|能用|用得上)",
     re.I,
