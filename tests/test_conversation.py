@@ -495,7 +495,7 @@ def test_how_much_one_can_get_asks_an_amount_not_a_price(client: TestClient) -> 
 )
 def test_thanks_that_asks_nothing_more_is_a_closing(client: TestClient, closing: str) -> None:
     _, reply = talk(client, "养老院的护理床位会增加吗", closing)
-    assert cited(reply) == [] and reply["grounded"] is True
+    assert cited(reply) == [] and reply["answer"].startswith(("不客气", "You're welcome"))
 
 
 def test_thanks_with_a_question_after_it_is_still_a_question(client: TestClient) -> None:

@@ -160,6 +160,8 @@ class Chat:
         self.writer = Writer(model, Prompts.load(), self.composer) if model is not None else None
         self.answerer: Answerer = self.writer or self.composer
         self.lists = Lists(corpus, retriever.lexical)
+        # "Hi, a question about the consumption measures" names only the document
+        self.title_words = {w for p in corpus.documents for w in tokens(f"{p.title} {p.title_en}")}
         # among several documents, a chat over each alone: a client may narrow to one
         self.within: dict[str, Chat] = {}
         if len(corpus) > 1:
@@ -222,22 +224,19 @@ class Chat:
             return question
         if question.follow or question.language or question.listing or question.meta:
             return question
-        if HELLO.match(question.text) and not self.names_anything(HELLO.sub(" ", question.text)):
+        if HELLO.match(question.text) and not self.words_beyond(HELLO.sub(" ", question.text)):
             return dataclasses.replace(question, social="greeting")
-        if THANKS.search(question.text) and not self.names_anything(question.text):
-            # "Great, that's all I needed. Thanks!" asks nothing more
+        said = self.retriever.lexical.mentions
+        if THANKS.search(question.text) and not any(map(said, self.words_beyond(question.text))):
+            # "Great, that's all I needed. Thanks!" names nothing the measures say
             return dataclasses.replace(question, social="closing")
         return question
 
-    def names_anything(self, text: str) -> bool:
-        """Whether a message names anything beside courtesy, announcing a question, and the
-        document's title: a word any measure says, or, in a hello, any word at all."""
+    def words_beyond(self, text: str) -> list[str]:
+        """The words of a message beside courtesy, announcing a question, and the
+        documents' titles."""
         rest = understand(ANNOUNCING.sub(" ", COURTESY.sub(" ", text)))
-        titles = {w for p in self.corpus.documents for w in tokens(f"{p.title} {p.title_en}")}
-        words = [w for w in topic_words(rest) if w not in titles]
-        return any(self.retriever.lexical.mentions(w) for w in words) or (
-            bool(words) and not THANKS.search(text)
-        )
+        return [w for w in topic_words(rest) if w not in self.title_words]
 
     def about_the_document(self, question: Question) -> bool:
         """Whether a question asks about the document itself ("什么时候发布的", "这些措施的
