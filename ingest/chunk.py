@@ -4,6 +4,9 @@ One chunk per whole measure, and one per sentence with the measure's title in fr
 a sentence alone ("推进商标快速审查。") often lacks the topic that makes it findable.
 Each measure's English rendering is chunked the same way, so that English questions meet
 English text: the bundled model matches across languages, but loses ~10 points doing it.
+Reviewed questions a measure answers are embedded too, found by meaning and never quoted:
+examples, which also decide whether the document answers a question, and paraphrases
+(more ways of asking), which only help pick the measure (core/retrieve.py).
 """
 
 import hashlib
@@ -18,6 +21,7 @@ KINDS = (
     "sentence",
     "english",
     "example",
+    "paraphrase",
     "outside",
     "off_topic",
     "intro",
@@ -73,8 +77,9 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
             text = f"{notes.title_en}: {english}"
             chunks.append(_chunk(policy, "english", text, measure.start, measure.end, measure))
     # reviewed questions this measure answers: found by meaning, never quoted
-    for example in policy.examples.get(measure.number, ()):
-        chunks.append(_chunk(policy, "example", example, measure.start, measure.end, measure))
+    for kind, questions in (("example", policy.examples), ("paraphrase", policy.paraphrases)):
+        for question in questions.get(measure.number, ()):
+            chunks.append(_chunk(policy, kind, question, measure.start, measure.end, measure))
     return chunks
 
 

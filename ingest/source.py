@@ -4,7 +4,8 @@
     <name>.json   doc_id, title, issuer, date, doc_number, url, audiences,
                   status (current | superseded), superseded_by; and optionally the reviewed
                   extras: notes_file (English renderings, audiences per measure, plain-word
-                  summaries), examples_file, outside_file, not_covered_file; coverage_zh/en
+                  summaries), examples_file, paraphrases_file, outside_file,
+                  not_covered_file; coverage_zh/en
                   (what the measures cover, in a phrase) and suggested_zh/en (questions to
                   start with), else made from the text
 
@@ -56,7 +57,10 @@ class Policy:
     notes: dict[int, MeasureNotes]
     audiences: tuple[Audience, ...]
     not_covered: tuple[str, ...]  # words of topics the document leaves open
+    # reviewed questions each measure answers: they decide scope and pick the measure
     examples: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # more ways of asking them: they pick among measures, never widen scope
+    paraphrases: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     outside: tuple[str, ...] = ()  # questions near it that it does not answer
     off_topic: tuple[str, ...] = ()  # questions no policy of the corpus answers (weather…)
     issuers_en: tuple[str, ...] = ()
@@ -154,12 +158,8 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         not_covered=_word_list(folder / meta["not_covered_file"])
         if "not_covered_file" in meta
         else (),
-        examples={
-            int(n): tuple(qs)
-            for n, qs in (
-                _json(folder / meta["examples_file"], {}) if "examples_file" in meta else {}
-            ).items()
-        },
+        examples=_questions(folder, meta, "examples_file"),
+        paraphrases=_questions(folder, meta, "paraphrases_file"),
         outside=tuple(
             q for group, qs in outside.items() if not group.startswith(OFF_TOPIC) for q in qs
         ),
@@ -215,6 +215,12 @@ def _chinese_date(iso: str) -> str:
 
 def _json(path: Path, missing: object) -> Any:
     return json.loads(path.read_text("utf-8")) if path.exists() else missing
+
+
+def _questions(folder: Path, meta: dict[str, Any], field: str) -> dict[int, tuple[str, ...]]:
+    """Questions by measure number, from the file the metadata names under `field`."""
+    found = _json(folder / meta[field], {}) if field in meta else {}
+    return {int(n): tuple(qs) for n, qs in found.items()}
 
 
 def _word_list(path: Path) -> tuple[str, ...]:

@@ -607,3 +607,41 @@ def test_a_message_that_changes_the_subject_is_not_searched_with_the_last(
 ) -> None:
     _, switched = talk(client, "养老护理员培训有什么安排", "换个话题，游戏行业有什么说法？")
     assert cited(switched)[:1] == [9]
+
+
+def test_what_is_there_on_a_topic_lists_every_measure_on_it(client: TestClient) -> None:
+    (listing,) = talk(client, "和老年人有关的都有哪些呀")
+    assert {3, 6} <= set(cited(listing))
+
+
+@pytest.mark.parametrize(
+    ("pointing", "meant"), [("老年学习那个再说说", 3), ("银发购物那条展开讲讲", 6)]
+)
+def test_more_of_one_in_a_list_takes_the_one_it_names(
+    client: TestClient, pointing: str, meant: int
+) -> None:
+    _, more = talk(client, "给老年人的都有哪些", pointing)
+    assert cited(more) == [meant]
+
+
+def test_a_question_about_something_the_measure_mentions(client: TestClient) -> None:
+    _, platform = talk(client, "第五条讲的什么", "里面说的那个平台是做什么的")
+    assert platform["grounded"] and cited(platform) == [5]
+    assert "互联网平台" in platform["citations"][0]["quote"]
+
+
+def test_whether_ordinary_people_can_use_a_named_measure(client: TestClient) -> None:
+    _, ordinary = talk(client, "第十五条是什么内容", "普通人能用上吗")
+    assert cited(ordinary) == [15]
+
+
+def test_saying_ones_parents_are_old_is_saying_who_one_asks_for(client: TestClient) -> None:
+    said, asked = talk(client, "我家老两口都八十多了", "有啥能用上的")
+    assert 6 in cited(said) and 6 in cited(asked)
+
+
+def test_a_word_left_open_inside_the_need_keeps_the_measure(client: TestClient) -> None:
+    # 挂号 is left open, but the need is someone to go to hospital with: 助医陪诊
+    (reply,) = talk(client, "想找人陪我妈去医院挂号看病，有这种服务吗")
+    assert cited(reply)[:1] == [6]
+    assert "挂号" in reply["answer"].split("\n")[-1]

@@ -46,6 +46,8 @@ def test_a_named_measure_comes_first(chat: Chat, question: str) -> None:
 def test_words_that_only_look_like_numbers_are_not_lookups() -> None:
     assert understand("第三方信用服务机构能评估吗").measure_reference is None
     assert understand("推动共创第二现场").measure_reference is None
+    assert understand("这些措施一共有几条").measure_reference is None
+    assert understand("措施一里说了什么").measure_reference == 1
 
 
 def test_a_measure_that_does_not_exist_is_not_in_scope(chat: Chat) -> None:
@@ -119,3 +121,15 @@ def test_a_greeting_with_punctuation_is_still_a_greeting() -> None:
 
 def test_the_papers_one_needs_are_an_open_aspect() -> None:
     assert "eligibility" in understand("想开一家陪诊服务公司，要办什么资质证书").aspects
+
+
+def test_paraphrases_pick_the_measure_but_are_no_evidence_of_scope(
+    chat: Chat, policy: Policy
+) -> None:
+    # a paraphrase asked word for word finds its measure through it, and the support that
+    # decides scope comes from the measure's text and reviewed examples alone
+    number, asked = next((n, qs[0]) for n, qs in sorted(policy.paraphrases.items()) if qs)
+    best = decide(chat, asked).ranked[0]
+    assert best.number == number
+    assert best.dense > 0.95  # the question meets itself
+    assert best.support < best.score - 0.02

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|(?<!其)它|这条|这项|该条|上面|刚才|呢[？?]?$"
-    r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|管用|适用吗"
+    r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|能用上|管用|适用吗|里面(提到|说|讲|写)"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b"
     r"|\b(for (me|us)|does (it|this|that))\b|\b(it|this|that|them)\s*[?.!]*$",
@@ -78,6 +78,7 @@ POINTS_BACK = re.compile(r"(?<!其)它|这条|这项|该条|上面|刚才|里面
 # "小区边上的商业街也算吗"); English "it" is too common to say so ("how much does it cost")
 ASKS_OF_IT = re.compile(
     r"(?<!其)它|这条|这项|该条|上面|刚才|也算|算不算|也适用|包不包括|(包括|算)在内"
+    r"|里面(提到|说|讲|写)的?|(提到|说到|讲到)的(那|这)(个|些)"
     r"|\b(this|that) (one|measure|rule)\b|\bcounts? as\b",
     re.I,
 )
@@ -522,6 +523,15 @@ class Chat:
             return ()
         return audiences_of(question.text, self.corpus)
 
+    def pointed(self, question: Question, prior: list[RankedMeasure]) -> RankedMeasure:
+        """Of the measures just cited, the one "上面那个老年学习的，展开讲讲" names words of:
+        the one that says most of them, else the first."""
+        lexical = self.retriever.lexical
+        weights = lexical.weights(set(topic_words(question)))
+        said = [lexical.coverage(weights, key(m)) for m in prior]
+        best = max(range(len(prior)), key=lambda i: said[i])
+        return prior[best] if said[best] > 0 else prior[0]
+
     @staticmethod
     def meant(own: Decision, prior: list[Key]) -> Key:
         """Of the measures just cited, the one "上面那条里说的通票" points at: the one that
@@ -579,6 +589,10 @@ class Chat:
         )
         # the rest must name something its measure says: "插混的还行不行" alone names nothing
         if not covered.in_scope or not covered.ranked or covered.ranked[0].lexical == 0:
+            return decision
+        # the word left open may be part of the need ("有人能陪老人去医院挂号、排队吗" asks for
+        # 陪诊): the whole question keeps what it found when it found it at least as clearly
+        if decision.in_scope and decision.support >= covered.support:
             return decision
         return dataclasses.replace(covered, uncovered=decision.uncovered, english=decision.english)
 
@@ -646,7 +660,7 @@ class Chat:
         else:
             # "下一条" past the last measure: the one just given, whole
             shape = "named" if question.follow == "step" else question.follow or "answer"
-            cite = prior[:1]
+            cite = [self.pointed(question, prior)]
         return dataclasses.replace(
             topic,
             question=question,

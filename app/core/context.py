@@ -57,7 +57,7 @@ CITED_LABEL = re.compile(
 PERSONA = re.compile(
     r"^(我|我们|咱们?|本人)(家|公司|单位|店)?(是|开|做|经营|搞|在|办(?!的)|有)"
     r"|^(我|本人)(?![爸妈父母奶爷外老家])[^。？?]{0,8}?(已经|刚|刚刚)?退(休|了休)"
-    r"|^(我|我们)(妈|爸|父母|家老人|奶奶|爷爷|外婆|外公)"
+    r"|^(我|我们)(家里?)?(妈|爸|爸妈|父母|老人|老两口|老爷子|老太太|长辈|奶奶|爷爷|外婆|外公)"
     r"|^(i|we)( am|'m| are|'re)? (a|an|the)?\s*\w+|^(i|we) (run|own|manage|operate|work)"
     r"|^my (mom|mother|dad|father|parents|grandma|grandpa|grandmother|grandfather)",
     re.I,
@@ -74,13 +74,13 @@ FOLLOW_WORDS = frozenset(
         "汉语 回答 翻译 一遍 再 请 呢 吧 好 好的 ok 有啥 用上 用得上 用得着 能用 有用 用处 啥用 "
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
         "措施 东西 方面 一下 要求 支持 规定 解释 利好 做法 编号 条款 这方面 这方 那方面 这块 "
-        "鼓励 扶持 情况 这样 那样 这种情况 公司 企业 行业 "
+        "鼓励 扶持 情况 这样 那样 这种情况 公司 企业 行业 老百姓 百姓 普通人 普通 一般人 大众 "
         "help helpful useful benefit benefits relevant apply applies "
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
         "english chinese please translate that into answer again one first second third last "
         "middle else other anything which measure article number say says said helps offer "
-        "offers available like someone somebody people person situation case"
+        "offers available like someone somebody people person situation case ordinary"
     ).split()
 )
 

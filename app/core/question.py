@@ -18,7 +18,10 @@ REFERENCE_PATTERNS = [
     # 第十二条 / 第12项 / 第（十二）条 / 第十二点 / 第十二个措施 / 第十二条措施
     re.compile(rf"第\s*[（(]?({NUMERAL})[)）]?\s*(?:条|项|点|款|个?措施)"),
     # 措施十二 / 措施（十二） / 措施12 / 第十二 措施
-    re.compile(rf"措施\s*(?:第\s*)?[（(]?({NUMERAL})[)）]?(?![万千亿元%])"),
+    # (not 措施一共, 措施一些: words that begin with 一)
+    re.compile(
+        rf"措施\s*(?:第\s*)?[（(]?({NUMERAL})[)）]?(?![万千亿元%共起些下般直定样切律体次个批步])"
+    ),
     # （十二） / (12) standing alone
     re.compile(rf"[（(]\s*({NUMERAL})\s*[)）]"),
     re.compile(r"\b(?:measure|item|article|point|no\.?|number|#)\s*(\d{1,3})\b", re.I),
@@ -129,6 +132,7 @@ LISTING = re.compile(
     r"哪(几|些)(条(?!件)|项(?!目)|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
+    r"|(有关|相关|涉及|针对|面向)的[^，。？?]{0,4}有(些)?(哪些|啥|什么)|都有(些)?(哪些|啥)[？?]?$"
     r"|\b(which|what) (are (the )?|of (the|these) )?(measures|policies|items|articles)\b"
     r"|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
@@ -149,7 +153,7 @@ SECTION = re.compile(
 ASPECTS: dict[str, re.Pattern[str]] = {
     "amount": re.compile(
         r"(补贴|资助|奖励|扶持|支持|补助|奖补|给|补|发)[^，。？?]{0,6}(多少|几万|几千|几百|多大)"
-        r"|(申请|拿|领)得?到[^，。？?]{0,2}(多少|几万|几千)"
+        r"|(申请|拿|领)得?到[^，。？?]{0,2}(多少|几万|几千)|(能|可以)(拿|领)(多少|几万|几千)"
         r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
         r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴|(什么|哪些|啥)(补贴|奖励|资助)"
         r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
@@ -157,7 +161,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "fee": re.compile(
-        r"(?<![到补给发])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
+        r"(?<![到补给发拿领])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
         r"|how much (is|are|does|do|will)",

@@ -1,7 +1,8 @@
 """Question → every measure ranked by relevance, each with its score and evidence sentences.
 
-Dense search over every chunk in the store, aggregated per measure (its best chunk),
-plus a small lexical bonus: the share of the question's rare words (IDF-weighted jieba
+Dense search over every chunk in the store, aggregated per measure (its best chunk: its
+text, a sentence, its English rendering, or a reviewed question it answers), plus a small
+lexical bonus: the share of the question's rare words (IDF-weighted jieba
 tokens) that the measure contains. The dense signal carries the meaning; the lexical one
 breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs.
 A measure the question names (第十二条) goes first, whatever the scores say.
@@ -65,6 +66,8 @@ class RankedMeasure:
     evidence: tuple[Evidence, ...]
     named: bool = False  # the question named this measure (第十二条)
     own: float = 0.0  # the dense similarity of the measure's own text (no example questions)
+    # the score without paraphrases: the evidence that decides scope (core/scope.py)
+    support: float = 0.0
     # words the question says that the measure names only as excluded: 学科类 where it
     # says 非学科类
     denied: tuple[str, ...] = ()
@@ -221,7 +224,8 @@ class Retriever:
         weights = self.lexical.weights(tokens(text))
 
         dense: dict[Key, float] = {}
-        own: dict[Key, float] = {}
+        supported: dict[Key, float] = {}  # without paraphrases
+        own: dict[Key, float] = {}  # without any questions: the text alone
         sentences: dict[Key, list[Evidence]] = {}
         outside: dict[str, float] = {}
         for hit in hits:
@@ -235,7 +239,9 @@ class Retriever:
             if not key[1] or key not in self.lexical.texts:
                 continue  # introduction and closing: citable text, not a measure
             dense[key] = max(dense.get(key, -1.0), hit.similarity)
-            if hit.metadata["kind"] != "example":
+            if hit.metadata["kind"] != "paraphrase":
+                supported[key] = max(supported.get(key, -1.0), hit.similarity)
+            if hit.metadata["kind"] not in ("example", "paraphrase"):
                 own[key] = max(own.get(key, -1.0), hit.similarity)
             if hit.metadata["kind"] == "sentence":
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
@@ -264,6 +270,7 @@ class Retriever:
                     evidence=tuple(evidence),
                     named=key == named,
                     own=own.get(key, deepest) + LEXICAL_WEIGHT * lexical,
+                    support=supported.get(key, deepest) + LEXICAL_WEIGHT * lexical,
                     denied=self.lexical.denied(text, weights, key),
                 )
             )

@@ -1,15 +1,18 @@
 """Whether the document answers a question: one decision, with its reason, made here only.
 
 The evidence is what retrieval found. A question is answered when a measure's text
-supports it: its best measure scores at least `floor` (dense similarity plus the lexical
-bonus; English questions get `ENGLISH_ALLOWANCE`, matching across languages scores
-lower). It is declined when it is set in another city ("北京的市民夜校", core/place.py),
+supports it: a measure's support reaches `floor` (dense similarity to its text and its
+reviewed examples, plus the lexical bonus; English questions get `ENGLISH_ALLOWANCE`,
+matching across languages scores lower). Paraphrases pick among measures but are no
+evidence here: more ways of asking pull every question nearer, off-topic ones too
+(measured with `bench/calibrate_gate.py`: they raised false accepts from 2.6% to 6.1%).
+It is declined when it is set in another city ("北京的市民夜校", core/place.py),
 when its best measure says only the negation of what it asks (学科类 where the text
 says 非学科类), when nothing supports it, or when it sits clearly closer to a question
 the document leaves open than to any measure: reviewed counter-examples (car subsidies,
 departure tax refunds, loan interest subsidies, weather…) are embedded beside the
 measures, so one search gives both similarities, and a question must not trail its
-nearest counter-example: its best measure must lead it by `margin`.
+nearest counter-example: the best support must lead it by `margin`.
 
 Words never refuse on their own. An aspect the document leaves open (an amount, a fee,
 a date, how to apply, who is eligible) shapes the answer instead, and a word of a topic
@@ -58,7 +61,7 @@ class Decision:
     shape: str = "answer"
     english: bool = False  # the language to answer in
     uncovered: tuple[str, ...] = ()  # words of the question on topics the text leaves open
-    support: float = 0.0  # the best measure's score (plus the English allowance)
+    support: float = 0.0  # the best support among the measures (plus the English allowance)
     against: float = 0.0  # the nearest counter-example's similarity
     previous_answer: str = ""  # for "more": what the last answer already quoted
     persona: tuple[str, ...] = ()  # the audiences the person belongs to, as they said
@@ -149,7 +152,8 @@ def judge(
     question: Question, retrieval: Retrieval, ranked: tuple[RankedMeasure, ...], gate: Gate
 ) -> Decision:
     best = ranked[0] if ranked else None
-    support = (best.score if best else 0.0) + (ENGLISH_ALLOWANCE if question.english else 0)
+    evidence = max((m.support for m in ranked), default=0.0)
+    support = evidence + (ENGLISH_ALLOWANCE if question.english else 0)
     # its document's nearest counter-example, or a question no document answers
     outside = retrieval.outside
     against = max(outside.get(best.doc_id, 0.0), outside.get(ANY_DOCUMENT, 0.0)) if best else 0.0
@@ -180,7 +184,7 @@ def judge(
     if support < gate.floor:
         return replace(declined, reason="below_floor")
     # both similarities cross languages alike: the counter-examples are compared unadjusted
-    if best is not None and best.score - against < gate.margin:
+    if best is not None and evidence - against < gate.margin:
         return replace(declined, reason="outside")
     if declined.uncovered and not about_more_than(question, declined.uncovered):
         return replace(declined, reason="outside")  # "有消费券吗": only a topic left open
