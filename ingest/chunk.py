@@ -6,7 +6,8 @@ Each measure's English rendering is chunked the same way, so that English questi
 English text: the bundled model matches across languages, but loses ~10 points doing it.
 Reviewed questions a measure answers are embedded too, found by meaning and never quoted:
 examples, which also decide whether the document answers a question, and paraphrases
-(more ways of asking), which only help pick the measure (core/retrieve.py).
+(more ways of asking about one sentence), which only help pick the measure and the
+sentence to quote (core/retrieve.py).
 """
 
 import hashlib
@@ -77,9 +78,14 @@ def measure_chunks(policy: Policy, measure: Measure) -> list[Chunk]:
             text = f"{notes.title_en}: {english}"
             chunks.append(_chunk(policy, "english", text, measure.start, measure.end, measure))
     # reviewed questions this measure answers: found by meaning, never quoted
-    for kind, questions in (("example", policy.examples), ("paraphrase", policy.paraphrases)):
-        for question in questions.get(measure.number, ()):
-            chunks.append(_chunk(policy, kind, question, measure.start, measure.end, measure))
+    for example in policy.examples.get(measure.number, ()):
+        chunks.append(_chunk(policy, "example", example, measure.start, measure.end, measure))
+    # and questions about one of its sentences, which then is the one quoted
+    for number, sentence in enumerate(measure.sentences, 1):
+        for question in policy.paraphrases.get((measure.number, number), ()):
+            chunks.append(
+                _chunk(policy, "paraphrase", question, sentence.start, sentence.end, measure)
+            )
     return chunks
 
 

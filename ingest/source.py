@@ -59,8 +59,9 @@ class Policy:
     not_covered: tuple[str, ...]  # words of topics the document leaves open
     # reviewed questions each measure answers: they decide scope and pick the measure
     examples: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
-    # more ways of asking them: they pick among measures, never widen scope
-    paraphrases: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # more ways of asking, each about one sentence of a measure (number, sentence number):
+    # they pick the measure and the sentence quoted, never widen scope
+    paraphrases: dict[tuple[int, int], tuple[str, ...]] = dataclasses.field(default_factory=dict)
     outside: tuple[str, ...] = ()  # questions near it that it does not answer
     off_topic: tuple[str, ...] = ()  # questions no policy of the corpus answers (weather…)
     issuers_en: tuple[str, ...] = ()
@@ -159,7 +160,13 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         if "not_covered_file" in meta
         else (),
         examples=_questions(folder, meta, "examples_file"),
-        paraphrases=_questions(folder, meta, "paraphrases_file"),
+        paraphrases={
+            (int(n), int(s)): tuple(qs)
+            for n, by_sentence in (
+                _json(folder / meta["paraphrases_file"], {}) if "paraphrases_file" in meta else {}
+            ).items()
+            for s, qs in by_sentence.items()
+        },
         outside=tuple(
             q for group, qs in outside.items() if not group.startswith(OFF_TOPIC) for q in qs
         ),

@@ -126,10 +126,16 @@ def test_the_papers_one_needs_are_an_open_aspect() -> None:
 def test_paraphrases_pick_the_measure_but_are_no_evidence_of_scope(
     chat: Chat, policy: Policy
 ) -> None:
-    # a paraphrase asked word for word finds its measure through it, and the support that
-    # decides scope comes from the measure's text and reviewed examples alone
-    number, asked = next((n, qs[0]) for n, qs in sorted(policy.paraphrases.items()) if qs)
-    best = decide(chat, asked).ranked[0]
-    assert best.number == number
-    assert best.dense > 0.95  # the question meets itself
-    assert best.support < best.score - 0.02
+    # a paraphrase asked word for word finds its measure and its sentence through it, and
+    # the support that decides scope comes from the text and the reviewed examples alone
+    for (number, sentence), asked in sorted(policy.paraphrases.items())[::9]:
+        best = decide(chat, asked[0]).ranked[0]
+        assert best.number == number
+        assert best.dense > 0.95  # the question meets itself
+        assert best.support < best.score - 0.02
+        assert best.evidence[0].start == policy.measure(number).sentences[sentence - 1].start
+
+
+def test_every_paraphrase_asks_about_a_sentence_there_is(policy: Policy) -> None:
+    for number, sentence in policy.paraphrases:
+        assert 1 <= sentence <= len(policy.measure(number).sentences)

@@ -159,20 +159,34 @@ class Composer:
     def text_of(self, at: Key) -> str:
         return f"{self.measure(at).text} {' '.join(self.english.get(at, ()))}"
 
-    def saying(self, measure: RankedMeasure, words: list[str]) -> list[int]:
+    def saying(
+        self, measure: RankedMeasure, words: list[str], keywords: list[str] | None = None
+    ) -> list[int]:
         """The sentence that says most of the words (the longer, the more), for a list's
-        line: "电竞" quotes the sentence on 电子竞技 standards, not the measure's best match."""
+        line: "电竞" quotes the sentence on 电子竞技 standards, not the measure's best match.
+        Failing those, of the sentences that say a word the person's audience goes by, the
+        one nearest the question in meaning: "我妈腿脚不好" quotes 助行, not 银发购物."""
         sentences = self.measure(key(measure)).sentences
         rendered = self.english.get(key(measure), ())
+        near = {e.start: e.score for e in measure.evidence}
 
-        def said(index: int) -> int:
+        def said(index: int, of: list[str]) -> int:
             text = sentences[index].text.lower()
             if len(rendered) == len(sentences):
                 text += " " + rendered[index].lower()
-            return sum(len(w) for w in words if w in text)
+            return sum(len(w) for w in of if w in text)
 
-        best = max(range(len(sentences)), key=said, default=None)
-        return [best] if best is not None and said(best) else []
+        def rank(index: int) -> tuple[int, bool, float]:
+            return (
+                said(index, words),
+                said(index, keywords or []) > 0,
+                near.get(sentences[index].start, -1.0),
+            )
+
+        best = max(range(len(sentences)), key=rank, default=None)
+        if best is None or not (said(best, words) or said(best, keywords or [])):
+            return []
+        return [best]
 
     def evidence_indexes(self, measure: RankedMeasure, count: int = QUOTED) -> list[int]:
         """The sentences that matter most, in the document's order: the best two, and a
@@ -366,13 +380,15 @@ class Composer:
             self.say(english, f"open.{a}") for a in ASPECT_ORDER if a in decision.question.aspects
         ][:2]
         citations: dict[Key, Citation] = {}
-        words = [w for w in tokens(decision.question.text) if len(w) >= 2]
         # the words a person's audience goes by: "想学点东西" from a retiree quotes 老年学习
-        words += [
+        keywords = [
             k.lower() for a in self.corpus.audiences if a.id in decision.persona for k in a.keywords
         ]
+        words = [w for w in tokens(decision.question.text) if len(w) >= 2 and w not in keywords]
         for measure in shown:
-            indexes = self.saying(measure, words) or self.evidence_indexes(measure, count=1)[:1]
+            indexes = (
+                self.saying(measure, words, keywords) or self.evidence_indexes(measure, count=1)[:1]
+            )
             line = self.sentences(key(measure), english, indexes)
             lines.append("- " + self.heading(english, "listing.item", key(measure), line=line))
             citations[key(measure)] = self.citation(measure, indexes)

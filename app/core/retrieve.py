@@ -243,7 +243,7 @@ class Retriever:
                 supported[key] = max(supported.get(key, -1.0), hit.similarity)
             if hit.metadata["kind"] not in ("example", "paraphrase"):
                 own[key] = max(own.get(key, -1.0), hit.similarity)
-            if hit.metadata["kind"] == "sentence":
+            if hit.metadata["kind"] in ("sentence", "paraphrase"):  # a question on a sentence
                 start, end = int(hit.metadata["start"]), int(hit.metadata["end"])
                 sentence = self.corpus.document(doc_id).document.text[start:end]
                 score = hit.similarity + LEXICAL_WEIGHT * self.lexical.sentence_overlap(
@@ -259,7 +259,12 @@ class Retriever:
         ranked = []
         for key, dense_score in dense.items():
             lexical = self.lexical.coverage(weights, key)
-            evidence = sorted(sentences.get(key, []), key=lambda e: -e.score)
+            # a sentence once, at its best: itself, or a paraphrase asking about it
+            kept: dict[int, Evidence] = {}
+            for found in sentences.get(key, []):
+                if found.start not in kept or found.score > kept[found.start].score:
+                    kept[found.start] = found
+            evidence = sorted(kept.values(), key=lambda e: -e.score)
             ranked.append(
                 RankedMeasure(
                     doc_id=key[0],
