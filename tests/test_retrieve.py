@@ -123,6 +123,20 @@ def test_the_papers_one_needs_are_an_open_aspect() -> None:
     assert "eligibility" in understand("想开一家陪诊服务公司，要办什么资质证书").aspects
 
 
+@pytest.mark.parametrize(
+    ("question", "aspects"),
+    [
+        ("联名活动具体能拿多少钱", ("amount",)),
+        ("How much could our studio receive?", ("amount",)),
+        ("How much will the class cost?", ("fee",)),
+    ],
+)
+def test_money_got_is_an_amount_and_money_paid_a_fee(
+    question: str, aspects: tuple[str, ...]
+) -> None:
+    assert understand(question).aspects == aspects
+
+
 def test_paraphrases_pick_the_measure_but_are_no_evidence_of_scope(
     chat: Chat, policy: Policy
 ) -> None:

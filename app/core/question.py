@@ -157,6 +157,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
         r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴|(什么|哪些|啥)(补贴|奖励|资助)"
         r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
+        r"|how much (can|could|will|would|do|does|might)\b[^?.,]{0,25}\b(get|receive|claim)"
         r"|\bamount\b|subsid",
         re.I,
     ),
@@ -164,7 +165,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
         r"(?<![到补给发拿领])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
-        r"|how much (is|are|does|do|will)",
+        r"|how much (is|are|does|do|will)(?![^?.,]{0,25}\b(get|receive|claim)\b)",
         re.I,
     ),
     "time": re.compile(
