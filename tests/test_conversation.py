@@ -645,3 +645,15 @@ def test_a_word_left_open_inside_the_need_keeps_the_measure(client: TestClient) 
     (reply,) = talk(client, "想找人陪我妈去医院挂号看病，有这种服务吗")
     assert cited(reply)[:1] == [6]
     assert "挂号" in reply["answer"].split("\n")[-1]
+
+
+def test_how_to_sign_up_and_what_it_costs_asks_of_the_last_topic(client: TestClient) -> None:
+    first, how = talk(client, "有没有教家政阿姨技能的培训", "去哪报名？交钱不")
+    assert cited(first)[:1] == cited(how)[:1] == [6]
+    assert "收费" in how["answer"] and "申请" in how["answer"]
+
+
+@pytest.mark.parametrize("closing", ["行，没别的问题了，辛苦啦", "好嘞辛苦哈"])
+def test_a_closing_without_thanks(client: TestClient, closing: str) -> None:
+    _, reply = talk(client, "夜校会多开吗", closing)
+    assert cited(reply) == [] and "不客气" in reply["answer"]

@@ -118,9 +118,10 @@ ANNOUNCING = re.compile(
     re.I,
 )
 # a thanks, and the courtesy around one ("好的谢谢，明白了", "Great, that's all I needed")
-THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|\bthanks?\b|\bthank you\b|\bcheers\b", re.I)
+THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦|\bthanks?\b|\bthank you\b|\bcheers\b", re.I)
 COURTESY = re.compile(
-    r"谢谢|感谢|多谢|谢啦|谢了|好的|明白了?|了解了?|知道了|清楚了|收到|懂了|辛苦了?"
+    r"谢谢|感谢|多谢|谢啦|谢了|好的|明白了?|了解了?|知道了|清楚了|收到|懂了|辛苦(了|啦|哈)?"
+    r"|没(有)?(别的|其他|什么)?问题了?"
     r"|\b(thanks?|thank you|cheers|great|perfect|ok(ay)?|cool|got it|helpful|very|so much|a lot"
     r"|that'?s (all|everything|it)|((all|everything) )?i (needed|wanted)( to know)?)\b",
     re.I,

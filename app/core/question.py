@@ -108,7 +108,8 @@ CLOSING = re.compile(
     r"^((好的|好|嗯|行|ok|okay|(我们?)?(明白了?|了解了?|知道了|懂了|清楚了)|收到|谢谢(你|您)?|谢(啦|了|咯)"
     r"|没(有)?(别的|其他|其它|什么)?(问题|事|要问的)了?|先这样|就这样|"
     r"|多谢|感谢|"
-    r"再见|拜拜|辛苦了|thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
+    r"再见|拜拜|辛苦(了|啦|哈)?|"
+    r"thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
     r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
 )
@@ -163,6 +164,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "fee": re.compile(
         r"(?<![到补给发拿领])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
+        r"|(交|掏|出)钱|交费|缴费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
         r"|how much (is|are|does|do|will)(?![^?.,]{0,25}\b(get|receive|claim)\b)",
