@@ -3,11 +3,12 @@ they move with the floor and the margin (app/core/scope.py). Prints, never asser
 
     .venv/bin/python bench/calibrate_gate.py [MORE.jsonl ...]
 
-A question is in scope when its best measure reaches the floor and leads the nearest
-counter-example of its document by the margin; one declined with an open aspect or a claim in
-it is looked at again on its topic alone. Sets: tests/golden/{calibration,calibration_2,
-calibration_3,calibration_4,calibration_6,calibration_7,gate_calibration,own,public}.jsonl and
-../shared/golden/traps.jsonl when present; the held-out sets are not read here.
+A question is in scope when the best support among the measures reaches the floor and
+leads the nearest counter-example of its document by the margin; one declined with an open
+aspect or a claim in it is looked at again on its topic alone. Sets: tests/golden/
+{calibration,calibration_2,calibration_3,calibration_4,calibration_6,calibration_7,
+calibration_8,gate_calibration,own,public}.jsonl and ../shared/golden/traps.jsonl when
+present; the held-out sets are not read here.
 """
 
 import json
@@ -37,6 +38,7 @@ SETS = [
         "calibration_4",
         "calibration_6",
         "calibration_7",
+        "calibration_8",
         "gate_calibration",
         "own",
         "public",
