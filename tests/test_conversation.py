@@ -657,3 +657,13 @@ def test_how_to_sign_up_and_what_it_costs_asks_of_the_last_topic(client: TestCli
 def test_a_closing_without_thanks(client: TestClient, closing: str) -> None:
     _, reply = talk(client, "夜校会多开吗", closing)
     assert cited(reply) == [] and "不客气" in reply["answer"]
+
+
+def test_a_hardship_told_is_no_goodbye(client: TestClient) -> None:
+    _, told = talk(client, "养老院的护理床位会增加吗", "一个人照顾老人真辛苦")
+    assert "不客气" not in told["answer"]
+
+
+def test_the_document_named_is_no_pointing_back(client: TestClient) -> None:
+    _, asked = talk(client, "市民夜校会多开吗", "文件里面提到的电竞有什么支持")
+    assert cited(asked)[:1] == [9]

@@ -48,6 +48,8 @@ def test_words_that_only_look_like_numbers_are_not_lookups() -> None:
     assert understand("推动共创第二现场").measure_reference is None
     assert understand("这些措施一共有几条").measure_reference is None
     assert understand("措施一里说了什么").measure_reference == 1
+    assert understand("措施十二个方面都要落实").measure_reference is None
+    assert understand("措施一出来就有人问").measure_reference is None
 
 
 def test_a_measure_that_does_not_exist_is_not_in_scope(chat: Chat) -> None:
@@ -129,6 +131,8 @@ def test_the_papers_one_needs_are_an_open_aspect() -> None:
         ("联名活动具体能拿多少钱", ("amount",)),
         ("How much could our studio receive?", ("amount",)),
         ("How much will the class cost?", ("fee",)),
+        ("How much is it to get in?", ("fee",)),
+        ("一个月领多少钱", ("amount",)),
     ],
 )
 def test_money_got_is_an_amount_and_money_paid_a_fee(
@@ -153,3 +157,18 @@ def test_paraphrases_pick_the_measure_but_are_no_evidence_of_scope(
 def test_every_paraphrase_asks_about_a_sentence_there_is(policy: Policy) -> None:
     for number, sentence in policy.paraphrases:
         assert 1 <= sentence <= len(policy.measure(number).sentences)
+
+
+@pytest.mark.parametrize(
+    ("question", "listing"),
+    [
+        ("和商标有关的都有哪些呀", True),
+        ("文件里对外国游客都有啥", True),
+        ("养老护理员相关的培训有什么要求", False),
+        ("申请材料都有哪些？", False),
+    ],
+)
+def test_what_there_is_on_a_topic_is_a_listing_and_its_particulars_are_not(
+    question: str, listing: bool
+) -> None:
+    assert understand(question).listing is listing

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 FOLLOW_UP = re.compile(
     r"^(那|那么|那如果|还有|并且|而且|它|这|这个|这条|这项|该|此|如果是|要是)"
     r"|(?<!其)它|这条|这项|该条|上面|刚才|呢[？?]?$"
-    r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|能用上|管用|适用吗|里面(提到|说|讲|写)"
+    r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|能用上|管用|适用吗|^里面(提到|说|讲|写)"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
     r"|^(and|what about|how about|does it|is it|it|that|this)\b"
     r"|\b(for (me|us)|does (it|this|that))\b|\b(it|this|that|them)\s*[?.!]*$",
@@ -78,7 +78,7 @@ POINTS_BACK = re.compile(r"(?<!其)它|这条|这项|该条|上面|刚才|里面
 # "小区边上的商业街也算吗"); English "it" is too common to say so ("how much does it cost")
 ASKS_OF_IT = re.compile(
     r"(?<!其)它|这条|这项|该条|上面|刚才|也算|算不算|也适用|包不包括|(包括|算)在内"
-    r"|里面(提到|说|讲|写)的?|(提到|说到|讲到)的(那|这)(个|些)"
+    r"|^里面(提到|说|讲|写)的?|^(你|刚才|上面)?(提到|说到|讲到)的(那|这)(个|些)"
     r"|\b(this|that) (one|measure|rule)\b|\bcounts? as\b",
     re.I,
 )
@@ -118,7 +118,11 @@ ANNOUNCING = re.compile(
     re.I,
 )
 # a thanks, and the courtesy around one ("好的谢谢，明白了", "Great, that's all I needed")
-THANKS = re.compile(r"谢谢|感谢|多谢|谢啦|谢了|辛苦|\bthanks?\b|\bthank you\b|\bcheers\b", re.I)
+# (辛苦 said to us, not 照顾老人太辛苦了)
+THANKS = re.compile(
+    r"谢谢|感谢|多谢|谢啦|谢了|(?<![太真很好超挺蛮累])辛苦|\bthanks?\b|\bthank you\b|\bcheers\b",
+    re.I,
+)
 COURTESY = re.compile(
     r"谢谢|感谢|多谢|谢啦|谢了|好的|明白了?|了解了?|知道了|清楚了|收到|懂了|辛苦(了|啦|哈)?"
     r"|没(有)?(别的|其他|什么)?问题了?"
@@ -592,7 +596,8 @@ class Chat:
         if not covered.in_scope or not covered.ranked or covered.ranked[0].lexical == 0:
             return decision
         # the word left open may be part of the need ("有人能陪老人去医院挂号、排队吗" asks for
-        # 陪诊): the whole question keeps what it found when it found it at least as clearly
+        # 陪诊): the whole question, in scope, keeps its ranking when its evidence is at least
+        # as strong as the rest's alone
         if decision.in_scope and decision.support >= covered.support:
             return decision
         return dataclasses.replace(covered, uncovered=decision.uncovered, english=decision.english)
@@ -659,7 +664,8 @@ class Chat:
             index = len(prior) // 2 if position == 0 else position - 1 if position > 0 else -1
             cite, shape = [prior[max(-len(prior), min(index, len(prior) - 1))]], "named"
         else:
-            # "下一条" past the last measure: the one just given, whole
+            # "下一条" past the last measure: the one just given, whole; "展开说说" of a list:
+            # the item it names words of, else the first
             shape = "named" if question.follow == "step" else question.follow or "answer"
             cite = [self.pointed(question, prior)]
         return dataclasses.replace(

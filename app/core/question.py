@@ -20,7 +20,8 @@ REFERENCE_PATTERNS = [
     # 措施十二 / 措施（十二） / 措施12 / 第十二 措施
     # (not 措施一共, 措施一些: words that begin with 一)
     re.compile(
-        rf"措施\s*(?:第\s*)?[（(]?({NUMERAL})[)）]?(?![万千亿元%共起些下般直定样切律体次个批步])"
+        rf"措施\s*(?:第\s*)?[（(]?({NUMERAL})[)）]?"
+        r"(?![万千亿元%共起些下般直定样切律体次个批步出旦经年致]|[零〇一二两三四五六七八九十百\d])"
     ),
     # （十二） / (12) standing alone
     re.compile(rf"[（(]\s*({NUMERAL})\s*[)）]"),
@@ -133,7 +134,8 @@ LISTING = re.compile(
     r"哪(几|些)(条(?!件)|项(?!目)|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
-    r"|(有关|相关|涉及|针对|面向)的[^，。？?]{0,4}有(些)?(哪些|啥|什么)|都有(些)?(哪些|啥)[？?]?$"
+    r"|(有关|相关|涉及|针对|面向)的[^，。？?]{0,4}?有(些)?(哪些|啥|什么)(措施|政策|条|内容)?[？?呀啊呢]*$"
+    r"|(对|给|为)[^，。？?]{1,8}都有(些)?(哪些|啥|什么)(措施|政策|条|内容)?[？?呀啊呢]*$"
     r"|\b(which|what) (are (the )?|of (the|these) )?(measures|policies|items|articles)\b"
     r"|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
@@ -154,20 +156,21 @@ SECTION = re.compile(
 ASPECTS: dict[str, re.Pattern[str]] = {
     "amount": re.compile(
         r"(补贴|资助|奖励|扶持|支持|补助|奖补|给|补|发)[^，。？?]{0,6}(多少|几万|几千|几百|多大)"
-        r"|(申请|拿|领)得?到[^，。？?]{0,2}(多少|几万|几千)|(能|可以)(拿|领)(多少|几万|几千)"
+        r"|(申请|拿|领)得?到[^，。？?]{0,2}(多少|几万|几千)|(能|可以)(拿|领)(多少|几万|几千)|领多少钱"
         r"|多少[^，。？?]{0,3}(补贴|资助|奖励|补助|资金)|金额|额度|补贴标准|补助标准"
         r"|给钱|发钱|有钱拿|拿钱|有(没有)?补贴|补贴吗|给补贴|发补贴|(什么|哪些|啥)(补贴|奖励|资助)"
         r"|how much (money|support|funding|subsid|grant|is the (support|subsid|grant))"
-        r"|how much (can|could|will|would|do|does|might)\b[^?.,]{0,25}\b(get|receive|claim)"
+        r"|how much (can|could|will|would|do|does|might) (i|we|they|you|one|(our|my|the) \w+) "
+        r"(get|receive|claim)"
         r"|\bamount\b|subsid",
         re.I,
     ),
     "fee": re.compile(
         r"(?<![到补给发拿领])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
-        r"|(交|掏|出)钱|交费|缴费"
+        r"|(交|掏)钱|交费|缴费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
-        r"|how much (is|are|does|do|will)(?![^?.,]{0,25}\b(get|receive|claim)\b)",
+        r"|how much (is|are|does|do|will)(?! (i|we|they|you|one|(our|my|the) \w+) (get|receive))",
         re.I,
     ),
     "time": re.compile(
