@@ -121,7 +121,7 @@ def test_an_answer_cites_measure_six_and_its_chip_opens_the_quote(
     chip = page.locator(".cite", has_text="（六）提升家政和银发服务消费品质")
     expect(chip).to_be_visible()
     expect(page.locator(".msg.bot .answer-text")).to_contain_text("（六）")
-    quote = page.locator(".quote").first
+    quote = page.locator(f"#{chip.get_attribute('aria-controls')}")
     expect(quote).to_be_hidden()
     chip.click()
     expect(chip).to_have_attribute("aria-expanded", "true")

@@ -57,6 +57,7 @@ def test_chunks_carry_their_measure(policy: Policy) -> None:
         "sentence",
         "english",
         "example",
+        "paraphrase",
         "outside",
         "off_topic",
         "intro",
