@@ -129,8 +129,8 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
     )
     # a text whose first page is cut off lost its title: the metadata's stands in
     document = parse(raw, title=meta.get("title"))
-    notes = _json(folder / meta["notes_file"], {}) if "notes_file" in meta else {}
-    outside = _json(folder / meta["outside_file"], {}) if "outside_file" in meta else {}
+    notes = _named(folder, meta, "notes_file")
+    outside = _named(folder, meta, "outside_file")
     date = meta.get("issue_date_iso") or meta.get("date") or document.issue_date or ""
     return Policy(
         doc_id=meta["doc_id"],
@@ -159,12 +159,10 @@ def load_policy(metadata_path: Path = DEFAULT_METADATA) -> Policy:
         not_covered=_word_list(folder / meta["not_covered_file"])
         if "not_covered_file" in meta
         else (),
-        examples=_questions(folder, meta, "examples_file"),
+        examples={int(n): tuple(qs) for n, qs in _named(folder, meta, "examples_file").items()},
         paraphrases={
             (int(n), int(s)): tuple(qs)
-            for n, by_sentence in (
-                _json(folder / meta["paraphrases_file"], {}) if "paraphrases_file" in meta else {}
-            ).items()
+            for n, by_sentence in _named(folder, meta, "paraphrases_file").items()
             for s, qs in by_sentence.items()
         },
         outside=tuple(
@@ -224,10 +222,9 @@ def _json(path: Path, missing: object) -> Any:
     return json.loads(path.read_text("utf-8")) if path.exists() else missing
 
 
-def _questions(folder: Path, meta: dict[str, Any], field: str) -> dict[int, tuple[str, ...]]:
-    """Questions by measure number, from the file the metadata names under `field`."""
-    found = _json(folder / meta[field], {}) if field in meta else {}
-    return {int(n): tuple(qs) for n, qs in found.items()}
+def _named(folder: Path, meta: dict[str, Any], field: str) -> Any:
+    """The JSON of the extra file the metadata names under `field`; {} when it names none."""
+    return _json(folder / meta[field], {}) if field in meta else {}
 
 
 def _word_list(path: Path) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ citation keeps the Chinese original.
 """
 
 import re
+from collections.abc import Sequence
 
 from app.core.grounding import claimed_in_question
 from app.core.question import Question
@@ -160,7 +161,7 @@ class Composer:
         return f"{self.measure(at).text} {' '.join(self.english.get(at, ()))}"
 
     def saying(
-        self, measure: RankedMeasure, words: list[str], keywords: list[str] | None = None
+        self, measure: RankedMeasure, words: list[str], keywords: Sequence[str] = ()
     ) -> list[int]:
         """The sentence that says most of the words (the longer, the more), for a list's
         line: "电竞" quotes the sentence on 电子竞技 standards, not the measure's best match.
@@ -170,7 +171,7 @@ class Composer:
         rendered = self.english.get(key(measure), ())
         near = {e.start: e.score for e in measure.evidence}
 
-        def said(index: int, of: list[str]) -> int:
+        def said(index: int, of: Sequence[str]) -> int:
             text = sentences[index].text.lower()
             if len(rendered) == len(sentences):
                 text += " " + rendered[index].lower()
@@ -179,12 +180,12 @@ class Composer:
         def rank(index: int) -> tuple[int, bool, float]:
             return (
                 said(index, words),
-                said(index, keywords or []) > 0,
+                said(index, keywords) > 0,
                 near.get(sentences[index].start, -1.0),
             )
 
         best = max(range(len(sentences)), key=rank, default=None)
-        if best is None or not (said(best, words) or said(best, keywords or [])):
+        if best is None or not (said(best, words) or said(best, keywords)):
             return []
         return [best]
 
