@@ -667,3 +667,26 @@ def test_a_hardship_told_is_no_goodbye(client: TestClient) -> None:
 def test_the_document_named_is_no_pointing_back(client: TestClient) -> None:
     _, asked = talk(client, "市民夜校会多开吗", "文件里面提到的电竞有什么支持")
     assert cited(asked)[:1] == [9]
+
+
+@pytest.mark.parametrize("asked", ["跟家政相关的有几条", "涉及体育的有多少条"])
+def test_how_many_on_a_topic_lists_them(client: TestClient, asked: str) -> None:
+    (listing,) = talk(client, asked)
+    assert len(cited(listing)) >= 2
+    assert "措施有" in listing["answer"]
+
+
+def test_the_list_itself_named_is_no_new_topic(client: TestClient) -> None:
+    listing, second = talk(client, "跟家政相关的有几条", "清单里第二个具体讲了啥")
+    assert cited(second) == [sorted(cited(listing))[1]]
+
+
+def test_what_one_recalls_as_said_is_found_where_it_is_said(client: TestClient) -> None:
+    first, recalled = talk(
+        client, "我们想把自家的服务品牌做起来，有什么支持", "你刚才说的商标那块具体是怎么回事"
+    )
+    assert 10 not in cited(first)
+    assert cited(recalled) == [10]
+    # without a word of its own, it is the measure just cited
+    _, same = talk(client, "我们想把自家的服务品牌做起来，有什么支持", "你刚才说的那个再讲讲")
+    assert cited(same) == cited(first)[:1]

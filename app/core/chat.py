@@ -82,6 +82,8 @@ ASKS_OF_IT = re.compile(
     r"|\b(this|that) (one|measure|rule)\b|\bcounts? as\b",
     re.I,
 )
+# what the person recalls the last answer saying: "你刚才提到的商标那块", "the fund you mentioned"
+MENTIONED = re.compile(r"(提到|说到|讲到|说|写)的|\b(you )?(mentioned|said)\b", re.I)
 PRIOR_BONUS = 0.01
 PERSONA_BONUS = 0.006
 # a follow-up's own best measure must lead the next by this much to change the topic
@@ -486,7 +488,7 @@ class Chat:
         combined = self.nudged(self.scope(question.after(context.topic)), context)
         prior = list(context.cited)
         if points_back and prior:
-            meant = self.meant(own, prior)
+            meant = self.meant(own, prior, bool(MENTIONED.search(question.text)))
             ranked = sorted(combined.ranked, key=lambda m: (key(m) != meant, -m.score))
         elif alone := self.audiences_alone(question):
             # "那老年人呢？": the same topic, for them: what serves them leads
@@ -538,11 +540,17 @@ class Chat:
         return prior[best] if said[best] > 0 else prior[0]
 
     @staticmethod
-    def meant(own: Decision, prior: list[Key]) -> Key:
+    def meant(own: Decision, prior: list[Key], mentioned: bool = False) -> Key:
         """Of the measures just cited, the one "上面那条里说的通票" points at: the one that
-        says most of its words, else the first."""
+        says most of its words, else the first. What the person recalls as said ("刚才提到的
+        商标那块") and none of them says is the measure that does say it, when one is found."""
         said = {key(m): m.lexical for m in own.ranked if key(m) in prior and m.lexical > 0}
-        return max(prior, key=lambda at: said.get(at, 0.0)) if said else prior[0]
+        if said:
+            return max(prior, key=lambda at: said.get(at, 0.0))
+        best = own.ranked[0] if own.ranked else None
+        if mentioned and own.in_scope and best is not None and best.lexical > 0:
+            return key(best)
+        return prior[0]
 
     def for_persona(
         self,

@@ -75,6 +75,7 @@ FOLLOW_WORDS = frozenset(
         "帮助 帮到 好处 适合 相关 有关 关系 哪些 可以 享受 我们 咱们 我家 这个 那个 文件 政策 "
         "措施 东西 方面 一下 要求 支持 规定 解释 利好 做法 编号 条款 这方面 这方 那方面 这块 "
         "鼓励 扶持 情况 这样 那样 这种情况 公司 企业 行业 老百姓 百姓 普通人 普通 一般人 大众 "
+        "列表 清单 名单 上面 里面 刚才 刚刚 方才 前面 "
         "help helpful useful benefit benefits relevant apply applies "
         "there me us my our whats what's any anything something for "
         "tell more detail details elaborate expand go on simply simple explain plain words "
