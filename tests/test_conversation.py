@@ -690,3 +690,10 @@ def test_what_one_recalls_as_said_is_found_where_it_is_said(client: TestClient) 
     # without a word of its own, it is the measure just cited
     _, same = talk(client, "我们想把自家的服务品牌做起来，有什么支持", "你刚才说的那个再讲讲")
     assert cited(same) == cited(first)[:1]
+
+
+def test_a_measure_named_in_plain_words_is_that_measure_not_the_last(client: TestClient) -> None:
+    _, named = talk(client, "老人想学点东西有什么途径", "Can you explain measure 9 in plain words?")
+    assert cited(named) == [9]
+    _, chinese = talk(client, "老人想学点东西有什么途径", "第十二条用大白话讲讲")
+    assert cited(chinese) == [12] and chinese["answer"].startswith("用大白话说")

@@ -1,5 +1,7 @@
 """Retrieval quality with the real embedder on the real text, and the parts around it."""
 
+import re
+
 import pytest
 
 from app.core.chat import Chat
@@ -172,3 +174,44 @@ def test_what_there_is_on_a_topic_is_a_listing_and_its_particulars_are_not(
     question: str, listing: bool
 ) -> None:
     assert understand(question).listing is listing
+
+
+def test_everyday_words_count_as_the_documents_own(chat: Chat) -> None:
+    lexical = chat.retriever.lexical
+    assert lexical.as_written("想把牌子做起来，去哪些展会") == "想把品牌做起来，去哪些会展"
+    assert lexical.as_written("Any night schools or gyms?") == "any 夜校 or 体育健身?"
+    assert lexical.as_written("gymnastics") == "gymnastics"  # a Latin word only whole
+    # it moves the words matched, not the meaning searched: the measure that says 品牌 leads
+    plain, everyday = decide(chat, "想把品牌做起来"), decide(chat, "想把牌子做起来")
+    assert everyday.ranked[0].number == plain.ranked[0].number == 8
+    assert everyday.ranked[0].lexical > 0
+
+
+def test_the_synonym_table_maps_onto_the_documents_words_only(policy: Policy) -> None:
+    from app.core.retrieve import load_synonyms
+
+    text = policy.document.text.lower()
+    table = load_synonyms()
+    assert table
+    for said, term in table.items():
+        assert term.lower() in text, term  # a term of the document
+        assert said not in text, said  # that the document never says itself
+
+
+def test_shanghainese_is_read_as_mandarin(chat: Chat) -> None:
+    question = understand("阿拉姆妈七十多了，想寻个人陪伊去看毛病，有伐？")
+    assert question.text == "我们姆妈七十多了，想找个人陪他去看病，有吗？"
+    assert understand("伊朗的签证，寻找商机").text == "伊朗的签证，寻找商机"
+    decision = chat.scope(question)
+    assert decision.in_scope and decision.ranked[0].number == 6
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is the Shanghai Science and Technology Museum open on Tuesdays?", "上海科技馆周二闭馆吗"],
+)
+def test_one_venues_opening_days_are_its_own_particulars(chat: Chat, question: str) -> None:
+    assert "time" in understand(question).aspects
+    answer = chat.reply(question).answer
+    assert not answer.grounded and not answer.citations
+    assert re.search("Science and Technology Museum|上海科技馆", answer.text)

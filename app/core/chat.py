@@ -382,7 +382,12 @@ class Chat:
             also = self.lists.holding_rare_words(question)
             listed = self.for_persona(question, named, gap=gap, also=also)
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
-        if context.topic is not None and self.points_at_last(question):
+        # "第九条用大白话讲讲" names its measure: not the one just given
+        if (
+            context.topic is not None
+            and question.measure_reference is None
+            and self.points_at_last(question)
+        ):
             return self.about_last(question, context)
         if question.follow == "another" and context.topic is not None:
             return self.another(question, context)

@@ -176,7 +176,9 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "time": re.compile(
         r"什么时候|啥时候|何时|哪天|几号|几月|哪年|截止|期限|多久|多长时间|几点(开门|关门|结束)?"
-        r"|时间表|开到"
+        r"|时间表|开到|开放时间|营业时间|闭馆|(周|星期)[一二三四五六日天]"
+        r"|opening (hours|times)|\bopen (on|until|till)\b|\bclosed on\b"
+        r"|\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b"
         r"|多少天|几天|几个月|多少个工作日"
         r"|还会继续|到期|有效期|\bwhen\b|deadline|how long|what time|until when|start date",
         re.I,
@@ -342,6 +344,31 @@ def to_simplified(text: str) -> str:
     return str(_opencc("tw2sp").convert(text))
 
 
+# Shanghainese as older residents type it, in Mandarin: the model and the word matching
+# know Mandarin ("阿拉屋里厢老头子想寻个人陪伊去看毛病，有伐" asks for 陪诊)
+SHANGHAINESE = (
+    (r"阿拉", "我们"),
+    (r"伊拉", "他们"),
+    (r"侬", "你"),
+    (r"屋里厢", "家里"),
+    (r"看毛病", "看病"),
+    (r"啥辰光", "什么时候"),
+    (r"辰光", "时候"),
+    (r"哪能", "怎么"),
+    (r"晓得", "知道"),
+    (r"欢喜", "喜欢"),
+    (r"(?<![寻追])寻(?=[个只人点地方一])", "找"),
+    (r"(?<=[陪帮叫让跟搭拨给请同带])伊", "他"),
+    (r"伐(?=[？?。！!，,~～]*$)", "吗"),
+)
+
+
+def mandarin(text: str) -> str:
+    for said, meant in SHANGHAINESE:
+        text = re.sub(said, meant, text)
+    return text
+
+
 def measure_reference(text: str) -> int | None:
     for pattern in REFERENCE_PATTERNS:
         match = pattern.search(text)
@@ -438,7 +465,7 @@ def follow_up(text: str) -> tuple[str | None, int | None]:
 
 
 def understand(raw: str) -> Question:
-    text = to_simplified(clean(raw))
+    text = mandarin(to_simplified(clean(raw)))
     reference = measure_reference(text)
     meta = meta_kinds(text)
     listing = bool(LISTING.search(text))

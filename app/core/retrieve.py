@@ -4,18 +4,22 @@ Dense search over every chunk in the store, aggregated per measure (its best chu
 text, a sentence, its English rendering, or a reviewed question it answers), plus a small
 lexical bonus: the share of the question's rare words (IDF-weighted jieba
 tokens) that the measure contains. The dense signal carries the meaning; the lexical one
-breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs.
+breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs. The
+question's everyday words count as the document's own (牌子 as 品牌, 展会 as 会展): a
+reviewed table, ingest/data/synonyms.json.
 A measure the question names (第十二条) goes first, whatever the scores say.
 
 Whether the best of them is good enough to answer from is not decided here: see scope.py.
 """
 
+import json
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from pathlib import Path
 
 from app.core.question import Question, understand
 from ingest.source import Corpus
@@ -43,6 +47,8 @@ STOPWORDS = frozenset(
     ).split()
 )
 
+
+SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "ingest" / "data" / "synonyms.json"
 
 Key = tuple[str, int]  # a measure across the corpus: (doc_id, number)
 ANY_DOCUMENT = "*"  # Retrieval.outside's key for counter-examples no document answers
@@ -130,8 +136,22 @@ def _as_said(word: str, text: str, asked: str) -> str:
     return word + after[:shared]
 
 
+def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
+    """Everyday word → the document's term: {"品牌": ["牌子", "brand"]} as {"牌子": "品牌", …}."""
+    table = json.loads(path.read_text(encoding="utf-8"))
+    return {said.lower(): term for term, words in table.items() for said in words}
+
+
 class LexicalIndex:
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, synonyms: Mapping[str, str] | None = None) -> None:
+        self.synonyms = load_synonyms() if synonyms is None else dict(synonyms)
+        # the longest first; a Latin word whole, plural too ("museums")
+        said = sorted(self.synonyms, key=len, reverse=True)
+        chinese = "|".join(re.escape(w) for w in said if not w.isascii()) or "(?!)"
+        latin = "|".join(re.escape(w) for w in said if w.isascii()) or "(?!)"
+        self._everyday = re.compile(
+            rf"(?P<zh>{chinese})|(?<![a-z])(?P<en>{latin})(?:e?s)?(?![a-z])"
+        )
         # a measure's words are its Chinese text's and its English rendering's
         self.texts: dict[Key, str] = {}
         for policy in corpus.documents:
@@ -147,6 +167,13 @@ class LexicalIndex:
         total = len(self.texts)
         self._idf = {w: math.log(1 + total / (1 + c)) for w, c in counts.items()}
         self._unseen_idf = math.log(1 + total)
+
+    def as_written(self, text: str) -> str:
+        """A question in the document's words, for matching words only: 开连锁店想把牌子做起来
+        → 开连锁店想把品牌做起来."""
+        return self._everyday.sub(
+            lambda m: self.synonyms[m.group("zh") or m.group("en")], text.lower()
+        )
 
     def idf(self, word: str) -> float:
         return self._idf.get(word, self._unseen_idf)
@@ -221,7 +248,7 @@ class Retriever:
     ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, SEARCH_DEPTH, self._documents)
-        weights = self.lexical.weights(tokens(text))
+        weights = self.lexical.weights(tokens(self.lexical.as_written(text)))
 
         dense: dict[Key, float] = {}
         supported: dict[Key, float] = {}  # without paraphrases
