@@ -175,6 +175,13 @@ class LexicalIndex:
             lambda m: self.synonyms[m.group("zh") or m.group("en")], text.lower()
         )
 
+    def words(self, text: str) -> set[str]:
+        """A question's words, the document's for its everyday ones; an everyday word stays
+        too where a measure says it (another document may say 博物馆 where this one says
+        文博场馆): else it would only thin the share of the others."""
+        written = tokens(self.as_written(text))
+        return written | {w for w in tokens(text) - written if self.mentions(w)}
+
     def idf(self, word: str) -> float:
         return self._idf.get(word, self._unseen_idf)
 
@@ -248,7 +255,7 @@ class Retriever:
     ) -> tuple[tuple[RankedMeasure, ...], dict[str, float]]:
         vector = self.store.embedder.embed_query(text)
         hits = self.store.search(vector, SEARCH_DEPTH, self._documents)
-        weights = self.lexical.weights(tokens(self.lexical.as_written(text)))
+        weights = self.lexical.weights(self.lexical.words(text))
 
         dense: dict[Key, float] = {}
         supported: dict[Key, float] = {}  # without paraphrases
