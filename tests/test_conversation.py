@@ -697,3 +697,24 @@ def test_a_measure_named_in_plain_words_is_that_measure_not_the_last(client: Tes
     assert cited(named) == [9]
     _, chinese = talk(client, "老人想学点东西有什么途径", "第十二条用大白话讲讲")
     assert cited(chinese) == [12] and chinese["answer"].startswith("用大白话说")
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("我最近在研究上海扩大服务消费的文件", "4个部分"),
+        ("I am going through the service consumption measures", "4 sections"),
+    ],
+)
+def test_naming_only_the_document_gets_its_outline(
+    client: TestClient, message: str, said: str
+) -> None:
+    (outline,) = talk(client, message)
+    assert outline["grounded"] and said in outline["answer"] and cited(outline) == []
+
+
+def test_a_topic_beside_the_document_is_no_outline(client: TestClient) -> None:
+    (voucher,) = talk(client, "消费券的措施")
+    assert not voucher["grounded"]
+    (elderly,) = talk(client, "养老方面的措施")
+    assert 6 in cited(elderly)

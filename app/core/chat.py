@@ -41,7 +41,14 @@ from app.core.listing import (
     stated_persona,
 )
 from app.core.llm import Prompts, Writer
-from app.core.question import SECTION, WHAT_SERVES, Question, understand, without_aspects
+from app.core.question import (
+    DOCUMENT_WORDS,
+    SECTION,
+    WHAT_SERVES,
+    Question,
+    understand,
+    without_aspects,
+)
 from app.core.retrieve import Key, RankedMeasure, Retriever, key, tokens
 from app.core.scope import Decision, Gate, decide, topic_alone, uncovered_words
 from app.core.turn import Done, Event, Reply, Turn
@@ -116,8 +123,13 @@ class Answerer(Protocol):
 HELLO = re.compile(r"^((hi|hello|hey)\b|你好|您好|嗨|哈喽|早上好|下午好|晚上好)", re.I)
 ANNOUNCING = re.compile(
     r"(quick |a few |some |a )?questions?|\bask\b|咨询|请教|了解|问(一?下|问|个?问题)"
-    r"|几个|一些|问题|关于|\b(about|new)\b",
+    r"|几个|一些|问题|关于|\b(about|new)\b"
+    r"|最近|正在|在看|在读|在研究|\b(reading|looking (at|into|through)|going through|studying)\b",
     re.I,
+)
+# the characters of announcing a question and naming the document: "我想了解一下这份文件"
+ANNOUNCING_CHARS = frozenset(
+    "我们想要最近正刚了解一下在看读研究咨询请教问题些几个有关新这那份本篇个文件政策措施和与及你您好"
 )
 # a thanks, and the courtesy around one ("好的谢谢，明白了", "Great, that's all I needed")
 # (辛苦 said to us, not 照顾老人太辛苦了)
@@ -170,6 +182,7 @@ class Chat:
         self.lists = Lists(corpus, retriever.lexical)
         # "Hi, a question about the consumption measures" names only the document
         self.title_words = {w for p in corpus.documents for w in tokens(f"{p.title} {p.title_en}")}
+        self.title_chars = {ch for p in corpus.documents for ch in p.title}
         # among several documents, a chat over each alone: a client may narrow to one
         self.within: dict[str, Chat] = {}
         if len(corpus) > 1:
@@ -234,11 +247,23 @@ class Chat:
             return question
         if HELLO.match(question.text) and not self.words_beyond(HELLO.sub(" ", question.text)):
             return dataclasses.replace(question, social="greeting")
+        if self.names_only_the_document(question):
+            # "我想了解一下服务消费的措施", "I'm reading the measures": the document, whole
+            return dataclasses.replace(question, meta=("summary",))
         said = self.retriever.lexical.mentions
         if THANKS.search(question.text) and not any(map(said, self.words_beyond(question.text))):
             # "Great, that's all I needed. Thanks!" names nothing the measures say
             return dataclasses.replace(question, social="closing")
         return question
+
+    def names_only_the_document(self, question: Question) -> bool:
+        """A message that names the document and nothing else: every Chinese character of
+        it is the title's or announcing one ("消费券的政策" names 券)."""
+        text = question.text
+        if not DOCUMENT_WORDS.search(text) or self.words_beyond(text):
+            return False
+        said = {ch for ch in text if "\u4e00" <= ch <= "\u9fff"}
+        return not said - self.title_chars - ANNOUNCING_CHARS
 
     def words_beyond(self, text: str) -> list[str]:
         """The words of a message beside courtesy, announcing a question, and the
