@@ -221,3 +221,26 @@ def test_one_venues_opening_days_are_its_own_particulars(chat: Chat, question: s
     answer = chat.reply(question).answer
     assert not answer.grounded and not answer.citations
     assert re.search("Science and Technology Museum|上海科技馆", answer.text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("下班想去上个夜笑", "下班想去上个夜校"),
+        ("商彪被人抢注了", "商标被人抢注了"),
+        ("想找个靠谱的家正阿姨", "想找个靠谱的家政阿姨"),
+        # a word of its own, or one that differs in tone, is no slip
+        ("美国签证面签要带什么", "美国签证面签要带什么"),
+        ("竞品公司挖人", "竞品公司挖人"),
+    ],
+)
+def test_a_slip_of_the_input_method_is_read_as_the_word_meant(
+    chat: Chat, typed: str, meant: str
+) -> None:
+    assert chat.retriever.lexical.spelled(typed) == meant
+
+
+def test_a_question_with_a_slip_finds_its_measure(chat: Chat) -> None:
+    question = chat.understood("听说上海要搞商彪快速审查？")
+    assert question.raw == "听说上海要搞商彪快速审查？" and "商标" in question.text
+    assert chat.scope(question).ranked[0].number == 10

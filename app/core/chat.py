@@ -241,6 +241,9 @@ class Chat:
         """A message read as question.py reads it, and as a greeting or a closing where it
         names nothing the measures say: the history is read the same way."""
         question = understand(message)
+        spelled = self.retriever.lexical.spelled(question.text)
+        if spelled != question.text:  # "想报个市民夜笑": 夜校
+            question = dataclasses.replace(understand(spelled), raw=question.raw)
         if question.social or question.measure_reference is not None or ASKS.search(message):
             return question
         if question.follow or question.language or question.listing or question.meta:

@@ -6,7 +6,8 @@ lexical bonus: the share of the question's rare words (IDF-weighted jieba
 tokens) that the measure contains. The dense signal carries the meaning; the lexical one
 breaks near-ties on exact terms ("独资医院", "票根") that a 4-bit small model blurs. The
 question's everyday words count as the document's own (牌子 as 品牌, 展会 as 会展): a
-reviewed table, ingest/data/synonyms.json.
+reviewed table, ingest/data/synonyms.json. A word mistyped by the input method that
+sounds as one of the documents' words is read as that word (`LexicalIndex.spelled`).
 A measure the question names (第十二条) goes first, whatever the scores say.
 
 Whether the best of them is good enough to answer from is not decided here: see scope.py.
@@ -18,7 +19,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from app.core.question import Question, understand
@@ -103,6 +104,12 @@ def _jieba():
     return jieba
 
 
+def _sound(word: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return " ".join(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))
+
+
 def tokens(text: str) -> set[str]:
     words = _jieba().lcut_for_search(text.lower())
     # a lone Latin letter ("s" of "what's") is no word
@@ -174,6 +181,39 @@ class LexicalIndex:
         return self._everyday.sub(
             lambda m: self.synonyms[m.group("zh") or m.group("en")], text.lower()
         )
+
+    @cached_property
+    def _by_sound(self) -> dict[str, set[str]]:
+        """The documents' Chinese words of two to four characters, by their pinyin with tones."""
+        found: dict[str, set[str]] = {}
+        for text in self.texts.values():
+            for word in _jieba().lcut_for_search(text):
+                if 2 <= len(word) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+                    found.setdefault(_sound(word), set()).add(word)
+        return found
+
+    def spelled(self, text: str) -> str:
+        """A question with the input method's slips put right where the documents say the
+        word meant: 市民夜笑 → 市民夜校, 商彪 → 商标. A slip is a stretch of whole segments
+        that no dictionary knows, sounding as one of the documents' words, tones and all
+        (面签 is not 免签), and sharing a character with it in place."""
+        jieba = _jieba()
+        fixed = text
+        for run in re.finditer(r"[\u4e00-\u9fff]{2,}", text):
+            said = run.group(0)
+            bounds = [0]
+            for segment in jieba.lcut(said):
+                bounds.append(bounds[-1] + len(segment))
+            for i, start in enumerate(bounds):
+                for end in bounds[i + 1 :]:
+                    slip = said[start:end]
+                    if not 2 <= len(slip) <= 4 or jieba.dt.FREQ.get(slip):
+                        continue
+                    for word in sorted(self._by_sound.get(_sound(slip), ())):
+                        if word != slip and any(a == b for a, b in zip(slip, word, strict=True)):
+                            fixed = fixed.replace(slip, word)
+                            break
+        return fixed
 
     def words(self, text: str) -> set[str]:
         """A question's words, the document's for its everyday ones; an everyday word stays
