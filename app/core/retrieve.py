@@ -104,10 +104,16 @@ def _jieba():
     return jieba
 
 
-def _sound(word: str) -> str:
+@lru_cache(maxsize=8192)
+def _char_sound(char: str) -> str:
     from pypinyin import Style, lazy_pinyin
 
-    return " ".join(lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True))
+    return lazy_pinyin(char, style=Style.TONE3, neutral_tone_with_five=True)[0]
+
+
+def _sound(word: str) -> str:
+    """A word's sound, character by character in each one's first reading, tones and all."""
+    return " ".join(map(_char_sound, word))
 
 
 def tokens(text: str) -> set[str]:
@@ -183,7 +189,7 @@ class LexicalIndex:
         )
 
     @cached_property
-    def _by_sound(self) -> dict[str, set[str]]:
+    def sounds(self) -> dict[str, set[str]]:
         """The documents' Chinese words of two to four characters, by their pinyin with tones."""
         found: dict[str, set[str]] = {}
         for text in self.texts.values():
@@ -207,9 +213,11 @@ class LexicalIndex:
             for i, start in enumerate(bounds):
                 for end in bounds[i + 1 :]:
                     slip = said[start:end]
-                    if not 2 <= len(slip) <= 4 or jieba.dt.FREQ.get(slip):
+                    if len(slip) > 4:
+                        break
+                    if len(slip) < 2 or jieba.dt.FREQ.get(slip):
                         continue
-                    for word in sorted(self._by_sound.get(_sound(slip), ())):
+                    for word in sorted(self.sounds.get(_sound(slip), ())):
                         if word != slip and any(a == b for a, b in zip(slip, word, strict=True)):
                             fixed = fixed.replace(slip, word)
                             break
@@ -275,6 +283,8 @@ class Retriever:
 
     def warm_up(self) -> None:
         self.retrieve(understand("预热"))
+        # the documents' sounds are built now, not on the first question with a slip
+        self.lexical.spelled("预热夜笑")
 
     def retrieve(
         self, question: Question, named: Key | None = None, document: str | None = None
