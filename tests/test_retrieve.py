@@ -244,3 +244,14 @@ def test_a_question_with_a_slip_finds_its_measure(chat: Chat) -> None:
     question = chat.understood("听说上海要搞商彪快速审查？")
     assert question.raw == "听说上海要搞商彪快速审查？" and "商标" in question.text
     assert chat.scope(question).ranked[0].number == 10
+
+
+def test_a_fee_by_its_name_and_a_place_to_win_are_open_aspects(chat: Chat) -> None:
+    from app.core.question import without_aspects
+
+    question = understand("老年大学学费多少钱？名额怎么抢？")
+    assert {"fee", "apply"} <= set(question.aspects)
+    assert without_aspects(question.text).strip(" ？") == "老年大学"
+    answer = chat.reply("下班想学点东西，夜校报名费多少钱？名额好抢吗").answer
+    assert answer.grounded and answer.citations[0].measure == 3
+    assert "收费标准" in answer.text

@@ -168,7 +168,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     ),
     "fee": re.compile(
         r"(?<![到补给发拿领])多少钱|收费|免费|费用|价格|票价|门票|几块钱|贵不贵|贵吗|花钱|要钱|付费|自费"
-        r"|(交|掏)钱|交费|缴费"
+        r"|(交|掏)钱|交费|缴费|(报名|学|会|手续|服务|培训|挂号)费"
         r"|\b(cost|costs|price|prices|fee|fees|charge|charges|pay|expensive|cheap)\b"
         r"|(?<!-)\bfree\b(?!-)"
         r"|how much (is|are|does|do|will)(?! (i|we|they|you|one|(our|my|the) \w+) (get|receive))",
@@ -186,6 +186,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     "apply": re.compile(
         r"(怎么|如何|怎样|去哪|在哪|到哪)[^，。？?]{0,4}(申请|办理|报名|申报|参加|加入|预约|登记|领)"
         r"|找谁|找哪个部门|哪个部门|流程|手续|材料|报名|申报|咨询电话|电话|网址|入口|窗口"
+        r"|名额|(怎么|能不能|好)抢|抢得到|抢不到|摇号|抽签"
         r"|how (do|can|could|should) (i|we) (apply|get|join|sign up|register)"
         r"|how to (apply|get|join)|where (do|can|could|should) (i|we)"
         r"|\bapply\b|application|sign up|register",
