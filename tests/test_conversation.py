@@ -718,3 +718,9 @@ def test_a_topic_beside_the_document_is_no_outline(client: TestClient) -> None:
     assert not voucher["grounded"]
     (elderly,) = talk(client, "养老方面的措施")
     assert 6 in cited(elderly)
+
+
+def test_an_if_clause_about_the_papers_stays_on_the_last_topic(client: TestClient) -> None:
+    first, papers = talk(client, "想开个画画兴趣班，审批快吗", "证明材料一时凑不齐的话能先递上去吗")
+    assert cited(first)[0] == 3
+    assert papers["grounded"] and cited(papers)[0] == 3
