@@ -14,7 +14,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 
-RUN python -m venv /opt/venv
+# a recent pip: an old one looks an extra (uvicorn[standard]) up anew, past the lock's pin
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --quiet --upgrade "pip>=24"
 ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /src
