@@ -5,8 +5,8 @@ import re
 import pytest
 
 from app.core.chat import Chat
-from app.core.question import understand
-from app.core.retrieve import Retriever
+from app.core.question import understand, without_aspects
+from app.core.retrieve import Retriever, load_synonyms
 from app.core.scope import Decision
 from app.settings import Settings
 from app.tools.evaluate import evaluate_retrieval, load_golden
@@ -191,8 +191,6 @@ def test_everyday_words_count_as_the_documents_own(chat: Chat) -> None:
 
 
 def test_the_synonym_table_maps_onto_the_documents_words_only(policy: Policy) -> None:
-    from app.core.retrieve import load_synonyms
-
     text = policy.document.text.lower()
     english = " ".join(n.text_en for n in policy.notes.values()).lower()
     table = load_synonyms()
@@ -247,8 +245,6 @@ def test_a_question_with_a_slip_finds_its_measure(chat: Chat) -> None:
 
 
 def test_a_fee_by_its_name_and_a_place_to_win_are_open_aspects(chat: Chat) -> None:
-    from app.core.question import without_aspects
-
     question = understand("老年大学学费多少钱？名额怎么抢？")
     assert {"fee", "apply"} <= set(question.aspects)
     assert without_aspects(question.text).strip(" ？") == "老年大学"

@@ -17,7 +17,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -156,8 +156,8 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
 
 
 class LexicalIndex:
-    def __init__(self, corpus: Corpus, synonyms: Mapping[str, str] | None = None) -> None:
-        self.synonyms = load_synonyms() if synonyms is None else dict(synonyms)
+    def __init__(self, corpus: Corpus) -> None:
+        self.synonyms = load_synonyms()
         # the longest first; a Latin word whole, plural too ("museums")
         said = sorted(self.synonyms, key=len, reverse=True)
         chinese = "|".join(re.escape(w) for w in said if not w.isascii()) or "(?!)"
@@ -284,7 +284,7 @@ class Retriever:
     def warm_up(self) -> None:
         self.retrieve(understand("预热"))
         # the documents' sounds are built now, not on the first question with a slip
-        self.lexical.spelled("预热夜笑")
+        _ = self.lexical.sounds
 
     def retrieve(
         self, question: Question, named: Key | None = None, document: str | None = None
