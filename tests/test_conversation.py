@@ -724,3 +724,51 @@ def test_an_if_clause_about_the_papers_stays_on_the_last_topic(client: TestClien
     first, papers = talk(client, "想开个画画兴趣班，审批快吗", "证明材料一时凑不齐的话能先递上去吗")
     assert cited(first)[0] == 3
     assert papers["grounded"] and cited(papers)[0] == 3
+
+
+def test_how_many_say_a_topic_lists_them(client: TestClient) -> None:
+    (listing,) = talk(client, "总共有几条说到养老的？都讲了什么")
+    assert listing["grounded"] and 6 in cited(listing)
+    assert "措施有" in listing["answer"]
+
+
+def test_what_the_document_says_on_a_topic_is_that_topic(client: TestClient) -> None:
+    (said,) = talk(client, "健身运动这块文件里写了啥")
+    assert said["grounded"] and 2 in cited(said)
+    # the document's main points are still its outline
+    (outline,) = talk(client, "这份文件的亮点说了啥")
+    assert "4个部分" in outline["answer"] and cited(outline) == []
+
+
+def test_anything_else_for_whom_the_topic_was_about(client: TestClient) -> None:
+    # no other measure is as close to the topic, but others serve the older people it names
+    first, other = talk(client, "退休的老人家可以去读市民夜校吗", "还有吗")
+    assert cited(first)[0] == 3
+    assert other["grounded"] and 6 in cited(other) and 3 not in cited(other)
+
+
+def test_what_the_policy_offers_people_from_abroad_lists_what_serves_them(
+    client: TestClient,
+) -> None:
+    (listing,) = talk(client, "What is in it for visitors from abroad?")
+    assert listing["grounded"] and 16 in cited(listing) and len(cited(listing)) >= 2
+
+
+def test_english_signs_are_the_multilingual_signage(client: TestClient) -> None:
+    (signs,) = talk(client, "Are they putting up English signs for tourists?")
+    assert cited(signs)[:1] == [16]
+
+
+def test_ones_industry_after_saying_who_one_is_is_that_industry(client: TestClient) -> None:
+    _, asked = talk(
+        client, "We run an esports club.", "Is anything in there related to our industry?"
+    )
+    assert cited(asked)[:1] == [9]
+
+
+def test_so_opens_a_follow_up_in_english(client: TestClient) -> None:
+    first, then = talk(
+        client, "Do museums stay open into the evening now?", "So do I need to book before going?"
+    )
+    assert cited(first)[0] == 1
+    assert cited(then)[:1] == [1]

@@ -44,6 +44,8 @@ from app.core.llm import Prompts, Writer
 from app.core.question import (
     DOCUMENT_WORDS,
     SECTION,
+    SUMMARY,
+    THE_SECTIONS,
     WHAT_SERVES,
     Question,
     understand,
@@ -64,7 +66,7 @@ FOLLOW_UP = re.compile(
     r"|(?<!其)它|这条|这项|该条|上面|刚才|呢[？?]?$"
     r"|有什么用|有啥用|什么好处|啥好处|能用吗|用得上|能用上|管用|适用吗|^里面(提到|说|讲|写)"
     r"|对(我|我们|咱们?)[^，。？?]{0,10}(有|能|用)"
-    r"|^(and|what about|how about|does it|is it|it|that|this)\b"
+    r"|^(and|so|then|what about|how about|does it|is it|it|that|this)\b"
     r"|\b(for (me|us)|does (it|this|that))\b|\b(it|this|that|them)\s*[?.!]*$",
     re.I,
 )
@@ -244,6 +246,13 @@ class Chat:
         spelled = self.retriever.lexical.spelled(question.text)
         if spelled != question.text:  # "想报个市民夜笑": 夜校
             question = dataclasses.replace(understand(spelled), raw=question.raw)
+        if (
+            question.meta == ("summary",)
+            and not THE_SECTIONS.search(question.text)
+            and self.names_a_topic(SUMMARY.sub(" ", question.text))
+        ):
+            # "体育这块文件里说了啥" asks what it says on sports, not the whole of it
+            question = dataclasses.replace(question, meta=())
         if question.social or question.measure_reference is not None or ASKS.search(message):
             return question
         if question.follow or question.language or question.listing or question.meta:
@@ -258,6 +267,10 @@ class Chat:
             # "Great, that's all I needed. Thanks!" names nothing the measures say
             return dataclasses.replace(question, social="closing")
         return question
+
+    def names_a_topic(self, text: str) -> bool:
+        """Whether a message names, beside the document, a word some measure says."""
+        return any(map(self.retriever.lexical.mentions, self.words_beyond(text)))
 
     def names_only_the_document(self, question: Question) -> bool:
         """A message that names the document and nothing else: every Chinese character of
@@ -736,6 +749,11 @@ class Chat:
         # "还有别的吗？跟老人有关的都说说": the others that serve them, all of them
         serving = tuple(m for m in base.ranked if key(m) in tagged and key(m) not in prior)
         further = serving[:LISTED] or further
+        if not further:
+            # none as close, but the topic named whom it is for ("What is there for foreign
+            # tourists?"): the others that serve them
+            topic_for = self.lists.serving(audiences_of(context.topic.text, self.corpus))
+            further = tuple(m for m in base.ranked if key(m) in topic_for - prior)[:LISTED]
         answered = dataclasses.replace(
             base, question=question, english=english, reason="follow_up", in_scope=True
         )

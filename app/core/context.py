@@ -42,7 +42,7 @@ THIS_DOCUMENT = re.compile(
 THE_DOCUMENT_SAYS = re.compile(
     r"(这份|这个|该|本|此|这次的?|这些|新出的?|最新的?)(文件|政策|措施|通知|新政)(里面?|中|上|当中)?"
     r"(对于|对|关于)?|(文件|政策|措施|通知)((里面?|中|上|当中)(对于|对|关于)?|对于|对|关于)"
-    r"|(有什么|有啥|有哪些|怎么)(说法|规定)"
+    r"|(有什么|有啥|有哪些|怎么)(说法|规定)|(说|讲|写|提)了?(些|哪些)?(什么|啥)"
     r"|\b(does |do )?(this|the|these) (document|policy|measures)( says?)?\b",
     re.I,
 )
@@ -81,7 +81,8 @@ FOLLOW_WORDS = frozenset(
         "tell more detail details elaborate expand go on simply simple explain plain words "
         "english chinese please translate that into answer again one first second third last "
         "middle else other anything which measure article number say says said helps offer "
-        "offers available like someone somebody people person situation case ordinary"
+        "offers available like someone somebody people person situation case ordinary "
+        "industry industries sector company companies business relate relates related relating"
     ).split()
 )
 

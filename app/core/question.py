@@ -126,7 +126,7 @@ THE_SECTIONS = re.compile(r"各(个)?部分|几个部分|标题|\b(sections|(sec
 DOCUMENT_WORDS = re.compile(r"文件|政策|措施|这份|该文|通知|全文|document|policy|measures", re.I)
 SUMMARY = re.compile(
     r"总结|概括|概述|归纳|梳理|主要(讲|说|内容|写)|讲了(些)?(什么|啥)|说了(些)?(什么|啥)|核心内容"
-    r"|要点|重点是|\bsummar|\boverview\b|\bmain points\b|\bgist\b|\bin a nutshell\b"
+    r"|要点|重点|亮点|\bsummar|\boverview\b|\bmain points\b|\bgist\b|\bin a nutshell\b"
     r"|what is (this|the) (document|policy) about",
     re.I,
 )
@@ -134,15 +134,21 @@ LISTING = re.compile(
     r"哪(几|些)(条(?!件)|项(?!目)|个?措施|政策|文件|规定)|(有|包括)哪些(措施|政策|条款|内容)"
     r"|(措施|政策|条款)(都)?有哪(些|几条)"
     r"|有几条(跟|和|与|关于|是)|(列|数)(一下|出|举)|都有(哪些|什么)(措施|政策)"
+    r"|(几|多少)(条|项)(是)?(讲|说|谈|写|提到|说到|讲到|涉及|关于)"
     r"|(有关|相关|涉及|针对|面向)的[^，。？?]{0,4}?有(些)?(哪些|啥|什么|几条|几项|多少条)(措施|政策|条|内容)?[？?呀啊呢]*$"
     r"|(涉及|关于|针对|面向|跟|和)[^，。？?]{1,10}的(措施|政策|条款)?有(几|多少)(条|项)[？?呀啊呢]*$"
     r"|(对|给|为)[^，。？?]{1,8}都有(些)?(哪些|啥|什么)(措施|政策|条|内容)?[？?呀啊呢]*$"
+    r"|(对|给|为)[^，。？?]{1,8}有(些)?(哪些|啥|什么)新?(措施|政策|举措)[？?呀啊呢]*$"
+    r"|\bwhat (does|do|will) (the |this |these )?(policy|measures|document)"
+    r" (offer|do|provide|have)\b"
     r"|\b(which|what) (are (the )?|of (the|these) )?(measures|policies|items|articles)\b"
     r"|\blist (the|all|every)"
     r"|\banything (here |in it |in this )?for\b|\bwhat(?:'s| is) (there|in it|in this) for\b"
     r"|有(什么|啥|哪些)(是)?(给|针对|面向)|(有没有|有什么|有啥|有哪些)(是)?[^，。？?]{0,10}(适合|能用|用得上)",
     re.I,
 )
+# how a listing says what its measures are about: "跟老人有关的", "有几条讲体育的"
+LISTED_ABOUT = r"有关|相关|涉及|跟|关于|给|针对|for|(几|多少)(条|项)(是)?(讲|说|谈|写|提到)"
 # asking what there is, in force now: "有什么扶持", "有啥相关政策", "what help is there"
 WHAT_SERVES = re.compile(
     r"(有|有没有)(什么|啥|哪些)?(相关的?)?(扶持|支持|政策|帮助|好处|措施|优惠)"
@@ -221,6 +227,7 @@ YES_NO = re.compile(
 CONFIRMING = re.compile(
     r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说"
     r"|有人说|说是|(?<!怎么)确认一?下|核实一?下|(那|也)?就是说|(文件|政策|新政|措施|通知)(里|上)?(说|写着?|规定)(了)?"
+    r"(?!了?(些|哪些)?(什么|啥|多少))"
     r"|\bright\?|is it true|i heard|i read|correct\?|isn't it|aren't they",
     re.I,
 )
@@ -470,7 +477,7 @@ def understand(raw: str) -> Question:
     reference = measure_reference(text)
     meta = meta_kinds(text)
     listing = bool(LISTING.search(text))
-    if listing and meta == ("count",) and re.search(r"有关|相关|涉及|跟|关于|给|针对|for", text):
+    if listing and meta == ("count",) and re.search(LISTED_ABOUT, text):
         meta = ()  # "跟老人有关的政策一共有哪几条" lists, it does not count the document
     if meta == ("count",) and SECTION.search(text):
         meta = ()  # "第二部分一共有几条": that section's measures

@@ -44,7 +44,8 @@ STOPWORDS = frozenset(
         "most what which who whom how when where why i we you my our your me us they them "
         "their shanghai policy policies measure measures support supported government city "
         "plan plans have has had get got about into than so if as up out new "
-        "take takes make makes much many long people person"
+        "take takes make makes much many long people person use used using still also just "
+        "really anything something"
     ).split()
 )
 
