@@ -772,3 +772,18 @@ def test_so_opens_a_follow_up_in_english(client: TestClient) -> None:
     )
     assert cited(first)[0] == 1
     assert cited(then)[:1] == [1]
+
+
+@pytest.mark.parametrize("closing", ["ok明白了 3q", "好的thx"])
+def test_thanks_in_chat_shorthand_is_a_closing(client: TestClient, closing: str) -> None:
+    first, last = talk(client, "做家政服务品牌有什么支持", closing)
+    assert first["grounded"]
+    assert last["citations"] == []
+
+
+def test_what_a_term_costs_and_whether_it_is_easy_to_get_in_stays_on_the_topic(
+    client: TestClient,
+) -> None:
+    first, cost = talk(client, "下了班想去学点东西，有夜校吗", "那一期课大概多少钱，难报吗")
+    assert cited(first)[0] == 3
+    assert cost["grounded"] and cited(cost)[:1] == [3]

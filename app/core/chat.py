@@ -136,14 +136,15 @@ ANNOUNCING_CHARS = frozenset(
 # a thanks, and the courtesy around one ("好的谢谢，明白了", "Great, that's all I needed")
 # (辛苦 said to us, not 照顾老人太辛苦了)
 THANKS = re.compile(
-    r"谢谢|感谢|多谢|谢啦|谢了|(?<![太真很好超挺蛮累])辛苦|\bthanks?\b|\bthank you\b|\bcheers\b",
+    r"谢谢|感谢|多谢|谢啦|谢了|(?<![太真很好超挺蛮累])辛苦|\bthanks?\b|\bthank you\b|\bcheers\b"
+    r"|\b(3q|thx|tks)\b",
     re.I,
 )
 COURTESY = re.compile(
     r"谢谢|感谢|多谢|谢啦|谢了|好的|明白了?|了解了?|知道了|清楚了|收到|懂了|辛苦(了|啦|哈)?"
     r"|没(有)?(别的|其他|什么)?问题了?"
     r"|\b(thanks?|thank you|cheers|great|perfect|ok(ay)?|cool|got it|helpful|very|so much|a lot"
-    r"|that'?s (all|everything|it)|((all|everything) )?i (needed|wanted)( to know)?)\b",
+    r"|3q|thx|tks|that'?s (all|everything|it)|((all|everything) )?i (needed|wanted)( to know)?)\b",
     re.I,
 )
 # what is given and got, in a question about the document's money: no topic of its own

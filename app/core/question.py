@@ -111,7 +111,7 @@ CLOSING = re.compile(
     r"|多谢|感谢|"
     r"再见|拜拜|辛苦(了|啦|哈)?|"
     r"thanks?( a lot| so much)?|thank you( very much)?|bye|goodbye|got it|"
-    r"great|cool|understood|cheers|see you)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
+    r"great|cool|understood|cheers|see you|3q|thx|tks|ty)[呀啊哇呢啦了吧！!。.~～，, ]*)+$",
     re.I,
 )
 # words around a question about the document that name nothing ("请问这个是什么时候出台的")
@@ -192,7 +192,7 @@ ASPECTS: dict[str, re.Pattern[str]] = {
     "apply": re.compile(
         r"(怎么|如何|怎样|去哪|在哪|到哪)[^，。？?]{0,4}(申请|办理|报名|申报|参加|加入|预约|登记|领)"
         r"|找谁|找哪个部门|哪个部门|流程|手续|材料|报名|申报|咨询电话|电话|网址|入口|窗口"
-        r"|名额|(怎么|能不能|好)抢|抢得到|抢不到|摇号|抽签"
+        r"|名额|(怎么|能不能|好)抢|抢得到|抢不到|摇号|抽签|(好|难)(不(好|难))?报(?!道|告)"
         r"|how (do|can|could|should) (i|we) (apply|get|join|sign up|register)"
         r"|how to (apply|get|join)|where (do|can|could|should) (i|we)"
         r"|\bapply\b|application|sign up|register",

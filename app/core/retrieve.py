@@ -38,7 +38,7 @@ STOPWORDS = frozenset(
         "如何 是 是不是 在 我 我们 你 你们 他 她 它 能 能不能 会 会不会 可以 "
         "可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 一 的话 上海 上海市 "
         "政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 "
-        "请 一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 "
+        "请 一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 大概 大约 那一 这一 "
         "a an the is am are was were be been do does did will would can could should there this "
         "that these those it its of in on at to for from by with and or not no any some more "
         "most what which who whom how when where why i we you my our your me us they them "
