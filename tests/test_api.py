@@ -361,8 +361,14 @@ def test_an_open_aspect_never_declines_a_covered_topic(
     assert body["grounded"] is True and body["citations"][0]["measure"] == measure
 
 
-def test_a_near_miss_asked_with_an_aspect_is_still_declined(client: TestClient) -> None:
-    body = ask(client, "买新能源车政府能补多少钱？")
+@pytest.mark.parametrize(
+    "question", ["买新能源车政府能补多少钱？", "去电影院看片子，政府有补贴券发吗"]
+)
+def test_a_near_miss_asked_with_an_aspect_is_still_declined(
+    client: TestClient, question: str
+) -> None:
+    # a film ticket subsidy is not （七）'s foreign film screenings
+    body = ask(client, question)
     assert body["grounded"] is False and body["citations"] == []
 
 
