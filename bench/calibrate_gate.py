@@ -7,7 +7,7 @@ A question is in scope when the best support among the measures reaches the floo
 leads the nearest counter-example of its document by the margin; one declined with an open
 aspect or a claim in it is looked at again on its topic alone. Sets: tests/golden/
 {calibration,calibration_2,calibration_3,calibration_4,calibration_6,calibration_7,
-calibration_8,calibration_9,gate_calibration,own,public}.jsonl and
+calibration_8,calibration_9,calibration_10,gate_calibration,own,public}.jsonl and
 ../shared/golden/traps.jsonl when present; the held-out sets are not read here.
 """
 
@@ -40,6 +40,7 @@ SETS = [
         "calibration_7",
         "calibration_8",
         "calibration_9",
+        "calibration_10",
         "gate_calibration",
         "own",
         "public",
