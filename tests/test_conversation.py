@@ -733,8 +733,8 @@ def test_how_many_say_a_topic_lists_them(client: TestClient) -> None:
 
 
 def test_what_the_document_says_on_a_topic_is_that_topic(client: TestClient) -> None:
-    (said,) = talk(client, "健身运动这块文件里写了啥")
-    assert said["grounded"] and 2 in cited(said)
+    (said,) = talk(client, "养老这块文件里说了啥")
+    assert said["grounded"] and 6 in cited(said)
     # the document's main points are still its outline
     (outline,) = talk(client, "这份文件的亮点说了啥")
     assert "4个部分" in outline["answer"] and cited(outline) == []
@@ -742,7 +742,7 @@ def test_what_the_document_says_on_a_topic_is_that_topic(client: TestClient) -> 
 
 def test_anything_else_for_whom_the_topic_was_about(client: TestClient) -> None:
     # no other measure is as close to the topic, but others serve the older people it names
-    first, other = talk(client, "退休的老人家可以去读市民夜校吗", "还有吗")
+    first, other = talk(client, "退休老人能上市民夜校吗", "还有吗")
     assert cited(first)[0] == 3
     assert other["grounded"] and 6 in cited(other) and 3 not in cited(other)
 
@@ -767,11 +767,14 @@ def test_ones_industry_after_saying_who_one_is_is_that_industry(client: TestClie
 
 
 def test_so_opens_a_follow_up_in_english(client: TestClient) -> None:
+    # alone, the second names no measure's words and would find another measure
     first, then = talk(
-        client, "Do museums stay open into the evening now?", "So do I need to book before going?"
+        client,
+        "Can patients from overseas use commercial health insurance in Shanghai hospitals?",
+        "So would I still have to pay at the counter first, or is it settled directly?",
     )
-    assert cited(first)[0] == 1
-    assert cited(then)[:1] == [1]
+    assert cited(first)[0] == 4
+    assert cited(then) == [4]
 
 
 @pytest.mark.parametrize("closing", ["ok明白了 3q", "好的thx"])

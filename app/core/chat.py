@@ -751,10 +751,10 @@ class Chat:
         serving = tuple(m for m in base.ranked if key(m) in tagged and key(m) not in prior)
         further = serving[:LISTED] or further
         if not further:
-            # none as close, but the topic named whom it is for ("退休的老人家可以去读市民夜校
-            # 吗"): the others that serve them
-            topic_for = self.lists.serving(audiences_of(context.topic.text, self.corpus))
-            further = tuple(m for m in base.ranked if key(m) in topic_for - prior)[:LISTED]
+            # none as close, but the topic named whom it is for ("退休老人能上市民夜校吗"):
+            # the others that serve them
+            others = self.lists.serving(audiences_of(context.topic.text, self.corpus)) - prior
+            further = tuple(m for m in base.ranked if key(m) in others)[:LISTED]
         answered = dataclasses.replace(
             base, question=question, english=english, reason="follow_up", in_scope=True
         )
