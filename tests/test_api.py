@@ -220,7 +220,16 @@ def test_a_trailing_slash_is_404_with_no_redirect_built_from_the_host(
 
 def test_a_duration_in_a_question_is_no_claim(client: TestClient) -> None:
     body = ask(client, "想带爸妈来上海玩两天，有适合老人的旅游项目吗？")
-    assert body["grounded"] and "原文里没有您提到的数字" not in body["answer"]
+    assert body["grounded"] and "数字" not in body["answer"]
+
+
+def test_a_span_of_ones_own_life_is_no_claim_but_a_turnaround_is(client: TestClient) -> None:
+    own = ask(client, "我家小饭馆开了快八年，排队等了半年多也没人来评，上海品牌认证咋申请")
+    assert [c["measure"] for c in own["citations"]][:1] == [8]
+    assert "数字" not in own["answer"]
+    turnaround = ask(client, "商标快速审查十天就能下证吗")
+    assert [c["measure"] for c in turnaround["citations"]][:1] == [10]
+    assert "原文没有您提到的这个数字" in turnaround["answer"] and "十天" not in turnaround["answer"]
 
 
 def test_a_mixed_question_answers_the_covered_part_and_names_the_rest(client: TestClient) -> None:
@@ -480,3 +489,33 @@ def test_a_need_beside_the_audience_narrows_the_list(client: TestClient) -> None
     body = ask(client, "有没有适合老年人的旅游线路？")
     assert [c["measure"] for c in body["citations"]][:1] == [6]
     assert len(body["citations"]) < 3
+
+
+def test_a_long_story_with_a_word_left_open_still_gets_its_measure(client: TestClient) -> None:
+    # 挂号 is a topic the text leaves open, and no word of the story is the measure's own
+    body = ask(
+        client,
+        "我外婆八十多了耳朵也背，一个人去医院挂号、排队、拿药都弄不明白，我们白天都要上班，"
+        "有没有人能陪着她去看病",
+    )
+    assert body["grounded"] and [c["measure"] for c in body["citations"]][:1] == [6]
+    assert "挂号" in body["answer"]  # named as the part left open
+
+
+@pytest.mark.parametrize(
+    ("question", "measure"),
+    [("周末想去召稼楼，晚上那边有啥活动吗", 1), ("我们饭馆想添个送餐机器人，政策上有说法吗", 5)],
+)
+def test_an_ancient_town_or_a_restaurant_robot_by_its_everyday_name(
+    client: TestClient, question: str, measure: int
+) -> None:
+    body = ask(client, question)
+    assert body["grounded"] and [c["measure"] for c in body["citations"]][:1] == [measure]
+
+
+@pytest.mark.parametrize(
+    "question", ["暑假想带孩子去泰国玩，有没有推荐的旅行社", "最近有啥好看的电视剧推荐一下"]
+)
+def test_a_trip_abroad_or_what_to_watch_is_declined(client: TestClient, question: str) -> None:
+    body = ask(client, question)
+    assert body["grounded"] is False and body["citations"] == []

@@ -451,7 +451,7 @@ def test_a_university_asking_to_co_run_programmes_gets_the_opening_up_measure(
 
 def test_foreign_tourists_are_foreign_visitors_not_tourists_at_large(client: TestClient) -> None:
     (listing,) = talk(client, "给外国游客的措施有哪几条")
-    assert set(cited(listing)) == {11, 16}
+    assert set(cited(listing)) == {4, 11, 16}  # transit travel, signage, international care
     (home,) = talk(client, "想开家养老院，有哪些措施是给我们的？")
     assert cited(home)[0] == 6 and 3 not in cited(home)  # a care home, not older learners
 
@@ -790,3 +790,35 @@ def test_what_a_term_costs_and_whether_it_is_easy_to_get_in_stays_on_the_topic(
     first, cost = talk(client, "下了班想去学点东西，有夜校吗", "那一期课大概多少钱，难报吗")
     assert cited(first)[0] == 3
     assert cost["grounded"] and cited(cost)[:1] == [3]
+
+
+def test_when_it_will_be_put_into_effect_stays_on_the_topic(client: TestClient) -> None:
+    # 落实 is a word of a dining measure's text; here it asks when the last topic happens
+    first, when = talk(client, "想让小区附近多点健身场地", "那啥时候能落实")
+    assert cited(first)[0] == 2
+    assert cited(when)[:1] == [2] and "文件没有规定具体的时间" in when["answer"]
+
+
+def test_the_fee_for_a_term_after_naming_the_measure_stays_on_it(client: TestClient) -> None:
+    first, fee = talk(client, "夜校是在哪一条里", "一学期学费大概多少")
+    assert cited(first)[0] == 3
+    assert fee["grounded"] and cited(fee)[:1] == [3]
+
+
+def test_which_article_is_about_a_topic_lists_those_that_say_it(client: TestClient) -> None:
+    listing, other = talk(client, "和体育有关的是哪一条", "还有别的吗")
+    assert cited(listing)[0] == 2  # its heading names 体育
+    assert {2, 11, 12} <= set(cited(listing))
+    # every measure that says 体育 was listed: none of another topic is offered as more
+    assert not set(cited(other)) - set(cited(listing))
+
+
+def test_a_list_for_marathon_runners_holds_the_marathon_measure(client: TestClient) -> None:
+    (reply,) = talk(client, "Anything for people who like running marathons?")
+    assert cited(reply)[:1] == [14]
+
+
+def test_a_foreigner_living_here_gets_what_serves_foreign_visitors(client: TestClient) -> None:
+    first, useful = talk(client, "I'm an expat working in Shanghai.", "what here is useful for me?")
+    assert set(cited(first)) == {4, 11, 16}
+    assert cited(useful)[:1] == [16]

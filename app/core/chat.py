@@ -423,6 +423,7 @@ class Chat:
             gap = LIST_GAP if self.lists.says_more(asked, named) else 1.0
             also = self.lists.holding_rare_words(question)
             listed = self.for_persona(question, named, gap=gap, also=also)
+            listed = dataclasses.replace(listed, cite=self.titled_first(listed.cite, question))
             return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
         # "第九条用大白话讲讲" names its measure: not the one just given
         if (
@@ -446,6 +447,19 @@ class Chat:
         if decision.in_scope and question.follow == "plain" and decision.shape == "named":
             return dataclasses.replace(decision, shape="plain")
         return decision
+
+    def titled_first(
+        self, cite: tuple[RankedMeasure, ...], asked: Question
+    ) -> tuple[RankedMeasure, ...]:
+        """A list's measures whose heading names what is listed first: "哪几条讲体育" leads
+        with 激发体育服务消费市场活力 however near the others score."""
+        words = topic_words(asked)
+
+        def titled(m: RankedMeasure) -> bool:
+            title = self.corpus.document(m.doc_id).measure(m.number).title
+            return any(w in title for w in words)
+
+        return tuple(sorted(cite, key=lambda m: not titled(m)))
 
     def section_named(self, question: Question) -> tuple[str, int] | None:
         """The section a question asks the measures of, by number ("第二部分有哪几条") or by
@@ -737,15 +751,20 @@ class Chat:
     def another(self, question: Question, context: Context) -> Decision:
         """ "还有吗": the next measures on the topic that the last answer did not cite."""
         assert context.topic is not None
-        searched = question.after(context.topic) if has_topic(question) else context.topic
+        topic = context.topic
+        searched = question.after(topic) if has_topic(question) else topic
         base = self.scope(searched)
         english = question.answer_in_english
         prior = set(context.cited)
         best = base.ranked[0].score if base.ranked else 0.0
         # the topic was answered already: its scope is not in question, only what else holds it
         close = [m for m in base.ranked if key(m) not in prior and best - m.score <= ANOTHER_GAP]
-        # the next best, and beside it those that also say some of the words asked
-        further = tuple(close[:1] + [m for m in close[1:] if m.lexical > 0])[:3]
+        # the next best, and beside it those that also say some of the words asked; after a
+        # list of the several measures that say a word, only others that say it ("跟体育有关
+        # 的是第几条" then "还有别的吗" leads to no health measure)
+        worded = topic.listing and len(self.lists.holding_rare_words(topic) & prior) >= 2
+        first = [] if worded else close[:1]
+        further = tuple(first + [m for m in close if m.lexical > 0 and m not in first])[:3]
         tagged = self.lists.serving(audiences_of(question.text, self.corpus))
         # "还有别的吗？跟老人有关的都说说": the others that serve them, all of them
         serving = tuple(m for m in base.ranked if key(m) in tagged and key(m) not in prior)

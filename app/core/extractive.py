@@ -262,7 +262,7 @@ class Composer:
     def corrections(self, question: Question, cited: list[Key], english: bool) -> list[str]:
         """What the question claims that the cited text does not hold: said, not repeated."""
         text = "".join(self.measure(at).text for at in cited)
-        if claimed_in_question(question.text, text):
+        if claimed_in_question(question.text, text, question.confirming):
             return [self.say(english, "claim.number")]
         if question.confirming and self.unsaid(question, cited):
             return [self.say(english, "claim.statement")]

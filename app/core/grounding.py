@@ -9,6 +9,7 @@ the same unit, or the same characters.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ingest.numerals import CN_NUMERAL, int_to_chinese, numeral_value
@@ -72,19 +73,23 @@ def label_number(numeral: str) -> int | None:
 
 
 def claims(text: str) -> list[tuple[str, tuple[float, str] | None]]:
-    """Each figure the text states, with its (value, unit), or None when unreadable.
+    """Each figure the text states, with its (value, unit), or None when unreadable."""
+    return [(claim, key) for _, claim, key in figures(text)]
+
+
+def figures(text: str) -> Iterator[tuple[re.Match[str], str, tuple[float, str] | None]]:
+    """Each figure the text states, where it stands, and its (value, unit) or None.
 
     A bare Chinese numeral with no unit is a word, not a figure (一些, 统一, 十分); a bare
     run of digits or a figure with a magnitude (5千, 5k) is a figure whatever follows it.
     """
-    found: list[tuple[str, tuple[float, str] | None]] = []
     for match in CLAIM.finditer(text):
         percent, half, numeral, unit = match.groups()
         if percent is not None:
             value = numeral_value(percent)
-            found.append((match.group(0), (value, "%") if value is not None else None))
+            yield match, match.group(0), ((value, "%") if value is not None else None)
         elif half is not None:
-            found.append((half, (50.0, "%")))
+            yield match, half, (50.0, "%")
         else:
             numeral = numeral.strip()
             magnitude = bool(re.search(r"[千万亿kKwW]|thousand|million|billion|[十百]", numeral))
@@ -96,12 +101,11 @@ def claims(text: str) -> list[tuple[str, tuple[float, str] | None]]:
             if numeral in ("一", "两") and (unit or "") in WORDING_UNITS:
                 continue
             if re.fullmatch(r"(19|20)\d{2}", numeral) and not unit:
-                found.append((numeral, (float(numeral), "年")))
+                yield match, numeral, (float(numeral), "年")
                 continue
             value = numeral_value(numeral)
             name = UNIT_NAMES.get((unit or "").lower(), unit or "")
-            found.append((match.group(0).strip(), (value, name) if value is not None else None))
-    return found
+            yield match, match.group(0).strip(), ((value, name) if value is not None else None)
 
 
 def check(text: str, offered: dict[int, str]) -> Checked:
@@ -142,19 +146,38 @@ PERIODS = frozenset(("月", "年", "天", "日", "周", "小时"))
 CLAIMED_UNITS = frozenset(("元", "%", "折", "倍", "天", "日", "月", "年", "小时", "周"))
 
 
-def claimed_in_question(text: str, sources: str) -> tuple[str, ...]:
+# what follows a span of time claimed of the policy: something done within it
+DONE_WITHIN = re.compile(
+    r"\s*(内|之内|以内|就|即|便|办结|办完|办好|出结果|出证|拿证|下证|到账|完成|审完|批下来)"
+)
+
+
+def claimed_in_question(text: str, sources: str, confirming: bool = False) -> tuple[str, ...]:
     """The figures a question states of a benefit (5千元, 3天内, 打8折, 1个亿) that the
-    sources do not hold. A person's own figures (我爸78了, 三口人, 开了2家店) and dates
-    (2026年) are no claim about the policy; a bare figure is, from 100 up (补贴5000对吧)."""
+    sources do not hold. A person's own figures (我爸78了, 三口人, 开了2家店, 几十万粉丝) and
+    dates (2026年, 九十年代) are no claim about the policy; a bare figure is, from 100 up
+    (补贴5000对吧). A span of time is one when something is done within it (3天内办结,
+    一个月就能拿证) or the question is put up to be confirmed, and not when it is the
+    person's own (排到三个月以后, 出差一周)."""
     text = re.sub(r"(\d)\s*个\s*(亿|万)", r"\1\2", text)  # 1个亿
     unsupported = set(unsupported_claims(text, sources))
     found = []
-    for claim, key in claims(text):
-        if claim not in unsupported:
+    for match, claim, key in figures(text):
+        if claim not in unsupported or claim[:1] in "千万亿":  # 万一, 千万: words
+            continue
+        before, after = text[: match.start()], text[match.end() :]
+        if before.endswith("几") or after.startswith("代"):  # 几十万粉丝, 九十年代
             continue
         per_period = key is not None and key[0] == 1 and key[1] in PERIODS
-        if per_period and re.search(rf"{re.escape(claim)}.{{0,3}}(多少|几)", text):
+        if per_period and re.match(r".{0,3}(多少|几)", after):
             continue  # "一个月多少钱", "一年能补几次": a rate asked, not a figure claimed
+        if (
+            key is not None
+            and key[1] in PERIODS
+            and not confirming
+            and not DONE_WITHIN.match(after)
+        ):
+            continue
         magnitude = re.search(r"[千万亿kKwW]|thousand|million|billion", claim)
         unit = key[1] if key else ""
         year = unit in ("年", "") and key is not None and 1900 <= key[0] <= 2100

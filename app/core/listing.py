@@ -12,7 +12,7 @@ import re
 
 from app.core.context import PERSONA, audiences_of, said_of_self, topic_words, without_words
 from app.core.question import Question, understand
-from app.core.retrieve import Key, LexicalIndex, RankedMeasure, key, tokens
+from app.core.retrieve import Key, LexicalIndex, RankedMeasure, key
 from ingest.source import Corpus
 
 # a listing or a keyword's overview: measures this close to the best, at most this many
@@ -143,7 +143,7 @@ class Lists:
         text = question.text.lower()
         for phrase in self.phrases:
             text = re.sub(rf"\b{re.escape(phrase)}s?\b", " ", text)
-        words = tokens(text)
+        words = self.lexical.words(text)  # 跑马, marathons: the document's 马拉松 too
         whole = re.sub(r"[\W_]+", "", question.text.lower())
         if len(whole) <= 12:
             words.add(whole)

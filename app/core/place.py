@@ -1,6 +1,7 @@
 """Whether a question is set somewhere other than Shanghai: "北京的市民夜校怎么报名" asks
 about Beijing's night schools, which no Shanghai measure answers however well the words
-match. A place counts only where the text sets the question there; where someone comes
+match. A place counts only where the text sets the question there or takes someone there
+("去日本玩"); where someone comes
 from ("从北京来", "我们是深圳的公司"), a kind of food ("四川菜", "日本拉面"), a Shanghai
 street (南京路, 四川北路, 苏州河) and a question that names Shanghai as well ("北京有市民
 夜校，上海也有吗") are about Shanghai; one that names Shanghai only to compare ("深圳的补贴
@@ -22,7 +23,8 @@ SET_AFTER = (
     r"|搞|能不能|可以|是否|呢|'s\b"
     r"|\s+(have|has|got|(offer|give|provide|pay|fund|support|subsidi[sz]e)s?)\b)"
 )
-SET_BEFORE = r"在$|\b(in|at)\s+$"
+# or travelled to: "去日本玩", "赴港旅游", "a trip to Tokyo"
+SET_BEFORE = r"(在|去|赴)$|\b(in|at|(trip|travel\w*|go|going|fly\w*|holiday|vacation) to)\s+$"
 # not a place at all: a street, a river, a dish
 NOT_A_PLACE = r"^([东西南北中]?路|大道|步行街|街|河|湾|菜|帮|风味|烤鸭|小吃|拉面|料理|口味|特色)"
 # where someone comes from

@@ -31,7 +31,8 @@ DEFAULT_GAP = 0.02
 # chunks looked at per question: enough that every measure in the running has its best
 # ones, and the nearest counter-examples are among them
 SEARCH_DEPTH = 320
-# words that say nothing about which measure: question scaffolding and the document's own topic
+# words that say nothing about which measure: question scaffolding, the document's own topic,
+# putting a policy into effect (落实, 实施) and the periods a fee is asked per (一学期)
 STOPWORDS = frozenset(
     (
         "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 "
@@ -39,13 +40,15 @@ STOPWORDS = frozenset(
         "可不可以 要 想 需要 和 与 及 或 等 这 那 这个 那个 个 一 的话 上海 上海市 "
         "政策 措施 规定 文件 支持 相关 关于 方面 哪 谁 给 对 吗 还 也 都 就 请问 "
         "请 一下 知道 告诉 问 问问 讲 说 条 第 内容 现在 目前 今年 市里 政府 大概 大约 那一 这一 "
+        "落实 实施 执行 实行 推行 生效 兑现 出台 到位 学期 课时 "
         "a an the is am are was were be been do does did will would can could should there this "
         "that these those it its of in on at to for from by with and or not no any some more "
         "most what which who whom how when where why i we you my our your me us they them "
         "their shanghai policy policies measure measures support supported government city "
         "plan plans have has had get got about into than so if as up out new "
         "take takes make makes much many long people person use used using still also just "
-        "really anything something"
+        "really anything something implement implemented implementation effect live lives living "
+        "work works working"
     ).split()
 )
 
@@ -228,8 +231,18 @@ class LexicalIndex:
         """A question's words, the document's for its everyday ones; an everyday word stays
         too where a measure says it (another document may say 博物馆 where this one says
         文博场馆): else it would only thin the share of the others."""
-        written = tokens(self.as_written(text))
+        written = {self.singular(w) for w in tokens(self.as_written(text))}
         return written | {w for w in tokens(text) - written if self.mentions(w)}
+
+    def singular(self, word: str) -> str:
+        """An English plural as the measures say it: marathons → marathon, galleries →
+        gallery; any other word as it is."""
+        plural = word.isascii() and len(word) > 3 and re.search(r"[^su]s$", word)
+        if not plural or self.mentions(word):
+            return word
+        stems = [word[:-3] + "y"] if word.endswith("ies") else []
+        stems += [word[:-2]] if word.endswith("es") else []
+        return next((stem for stem in [*stems, word[:-1]] if self.mentions(stem)), word)
 
     def idf(self, word: str) -> float:
         return self._idf.get(word, self._unseen_idf)

@@ -188,8 +188,5 @@ def judge(
         return replace(declined, reason="outside")
     if declined.uncovered and not about_more_than(question, declined.uncovered):
         return replace(declined, reason="outside")  # "有消费券吗": only a topic left open
-    if declined.uncovered and best is not None and best.lexical == 0:
-        # "买新能源车还送沪牌吗": a topic left open, and no word of it in the best measure
-        return replace(declined, reason="outside")
     answered = replace(declined, in_scope=True, reason="evidence", shape="answer")
     return replace(answered, cite=select_measures(ranked))
