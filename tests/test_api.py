@@ -519,3 +519,8 @@ def test_an_ancient_town_or_a_restaurant_robot_by_its_everyday_name(
 def test_a_trip_abroad_or_what_to_watch_is_declined(client: TestClient, question: str) -> None:
     body = ask(client, question)
     assert body["grounded"] is False and body["citations"] == []
+
+
+def test_a_service_at_the_door_within_minutes_is_on_demand_service(client: TestClient) -> None:
+    body = ask(client, "我们是做上门家电清洗的平台，承诺三十分钟上门，政府鼓励这种吗")
+    assert [c["measure"] for c in body["citations"]] == [13]  # not brands beside it

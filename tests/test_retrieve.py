@@ -202,6 +202,27 @@ def test_the_synonym_table_maps_onto_the_documents_words_only(policy: Policy) ->
         assert said not in text and said not in english, said
 
 
+@pytest.mark.parametrize(
+    ("said", "term"),
+    [
+        ("想找人陪我外婆去看病", "陪诊"),
+        ("能不能派人扶老爷子下楼走走", "助行"),
+        ("手机下单，二十分钟就上门", "即时服务"),
+    ],
+)
+def test_a_synonym_said_with_words_between_is_the_documents_term(
+    chat: Chat, said: str, term: str
+) -> None:
+    assert term in chat.retriever.lexical.as_written(said)
+
+
+def test_an_english_plural_matches_the_measures_singular(chat: Chat) -> None:
+    lexical = chat.retriever.lexical
+    assert lexical.singular("marathons") == "marathon"
+    assert lexical.singular("class") == "class"  # no plural
+    assert "marathon" in lexical.words("Any support for people who run marathons?")
+
+
 def test_shanghainese_is_read_as_mandarin(chat: Chat) -> None:
     question = understand("阿拉姆妈七十多了，想寻个人陪伊去看毛病，有伐？")
     assert question.text == "我们姆妈七十多了，想找个人陪他去看病，有吗？"

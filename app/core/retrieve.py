@@ -27,6 +27,9 @@ from ingest.source import Corpus
 from vectorstore.store import Store
 
 LEXICAL_WEIGHT = 0.08
+# what may stand in the gap of a synonym said with one ("陪…看病"): a few characters of one
+# clause
+GAP = r"[^，,。.？?！!；;]{0,4}?"
 DEFAULT_GAP = 0.02
 # chunks looked at per question: enough that every measure in the running has its best
 # ones, and the nearest counter-examples are among them
@@ -161,7 +164,14 @@ def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, str]:
 
 class LexicalIndex:
     def __init__(self, corpus: Corpus) -> None:
-        self.synonyms = load_synonyms()
+        table = load_synonyms()
+        # a phrase with a gap ("陪…看病") is said with a few words between: 陪我妈去看病
+        self.gapped = [
+            (re.compile(GAP.join(map(re.escape, said.split("…")))), term)
+            for said, term in table.items()
+            if "…" in said
+        ]
+        self.synonyms = {said: term for said, term in table.items() if "…" not in said}
         # the longest first; a Latin word whole, plural too ("museums")
         said = sorted(self.synonyms, key=len, reverse=True)
         chinese = "|".join(re.escape(w) for w in said if not w.isascii()) or "(?!)"
@@ -188,9 +198,10 @@ class LexicalIndex:
     def as_written(self, text: str) -> str:
         """A question in the document's words, for matching words only: 开连锁店想把牌子做起来
         → 开连锁店想把品牌做起来."""
-        return self._everyday.sub(
-            lambda m: self.synonyms[m.group("zh") or m.group("en")], text.lower()
-        )
+        text = text.lower()
+        for phrase, term in self.gapped:
+            text = phrase.sub(term, text)
+        return self._everyday.sub(lambda m: self.synonyms[m.group("zh") or m.group("en")], text)
 
     @cached_property
     def sounds(self) -> dict[str, set[str]]:
