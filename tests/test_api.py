@@ -524,3 +524,11 @@ def test_a_trip_abroad_or_what_to_watch_is_declined(client: TestClient, question
 def test_a_service_at_the_door_within_minutes_is_on_demand_service(client: TestClient) -> None:
     body = ask(client, "我们是做上门家电清洗的平台，承诺三十分钟上门，政府鼓励这种吗")
     assert [c["measure"] for c in body["citations"]] == [13]  # not brands beside it
+
+
+def test_foreign_said_of_a_patient_is_no_foreign_investment(client: TestClient) -> None:
+    # "foreign" is who asks; the opening-up measure says it of investment
+    body = ask(
+        client, "Will foreign patients be able to use commercial insurance at Shanghai hospitals?"
+    )
+    assert [c["measure"] for c in body["citations"]][:1] == [4]

@@ -35,7 +35,8 @@ DEFAULT_GAP = 0.02
 # ones, and the nearest counter-examples are among them
 SEARCH_DEPTH = 320
 # words that say nothing about which measure: question scaffolding, the document's own topic,
-# putting a policy into effect (落实, 实施) and the periods a fee is asked per (一学期)
+# putting a policy into effect (落实, 实施), the periods a fee is asked per (一学期), and
+# who asks, in English (a foreign patient, living or working here)
 STOPWORDS = frozenset(
     (
         "的 了 吗 呢 吧 啊 呀 嘛 么 有 有没有 没有 什么 哪些 哪个 哪条 怎么 怎样 "
@@ -51,7 +52,7 @@ STOPWORDS = frozenset(
         "plan plans have has had get got about into than so if as up out new "
         "take takes make makes much many long people person use used using still also just "
         "really anything something implement implemented implementation effect live lives living "
-        "work works working"
+        "work works working foreign foreigner foreigners"
     ).split()
 )
 
