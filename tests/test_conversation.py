@@ -822,3 +822,11 @@ def test_a_foreigner_living_here_gets_what_serves_foreign_visitors(client: TestC
     first, useful = talk(client, "I'm an expat working in Shanghai.", "what here is useful for me?")
     assert set(cited(first)) == {4, 11, 16}
     assert cited(useful)[:1] == [16]
+
+
+def test_visitors_who_speak_no_chinese_are_foreign_visitors(client: TestClient) -> None:
+    (reply,) = talk(
+        client,
+        "My parents don't speak Chinese. Is there anything to help them get around as visitors?",
+    )
+    assert cited(reply)[:1] == [16]  # multilingual services and signage

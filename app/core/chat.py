@@ -388,7 +388,7 @@ class Chat:
             not decision.in_scope
             and decision.reason in ("outside", "below_floor")
             and not decision.uncovered
-            and decision.against - decision.support <= self.gate.margin
+            and -decision.lead <= self.gate.margin
         )
 
     def asks_what_serves(self, question: Question, decision: Decision) -> bool:
@@ -526,7 +526,7 @@ class Chat:
         # lean on the topic: "年轻人也能去吗"
         standalone = len(topic_words(question)) >= STANDALONE_WORDS
         # a short one ("年轻人也能去吗") must be clearly nearer: it says too little to tell
-        nearer_open = own.against - own.support > (0.0 if standalone else self.gate.margin)
+        nearer_open = -own.lead > (0.0 if standalone else self.gate.margin)
         resembles_open = own.reason == "outside" and own.against >= self.gate.floor
         # a claim about what was just said ("那就是说一周内保证批下来？") or a question about
         # the measure just cited ("上面那条对小健身房有用吗") is about that topic, unless it
@@ -534,7 +534,7 @@ class Chat:
         points_back = bool(POINTS_BACK.search(question.text))
         of_it = bool(ASKS_OF_IT.search(question.text))
         if of_it:  # only when clearly nearer ("那宠物医院也算吗")
-            nearer_open = own.against - own.support > self.gate.margin
+            nearer_open = -own.lead > self.gate.margin
         resembles_open = resembles_open and not of_it
         leaves_open = bool(own.uncovered) or (
             not question.confirming and (nearer_open or (standalone and resembles_open))

@@ -52,7 +52,7 @@ STOPWORDS = frozenset(
         "plan plans have has had get got about into than so if as up out new "
         "take takes make makes much many long people person use used using still also just "
         "really anything something implement implemented implementation effect live lives living "
-        "work works working foreign foreigner foreigners"
+        "work works working foreign foreigner foreigners local here ok okay"
     ).split()
 )
 

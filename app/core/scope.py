@@ -63,6 +63,9 @@ class Decision:
     uncovered: tuple[str, ...] = ()  # words of the question on topics the text leaves open
     support: float = 0.0  # the best support among the measures (plus the English allowance)
     against: float = 0.0  # the nearest counter-example's similarity
+    # how far the best evidence leads the nearest counter-example, both unadjusted for
+    # language (negative: the question sits nearer a question the document leaves open)
+    lead: float = 0.0
     previous_answer: str = ""  # for "more": what the last answer already quoted
     persona: tuple[str, ...] = ()  # the audiences the person belongs to, as they said
     # "第十二条" among several documents: the others that have such a measure
@@ -167,6 +170,7 @@ def judge(
         uncovered=uncovered_words(question.text, gate.uncovered_words),
         support=support,
         against=against,
+        lead=evidence - against,
         retrieval=retrieval,
     )
     if question.measure_reference is not None:
@@ -184,7 +188,7 @@ def judge(
     if support < gate.floor:
         return replace(declined, reason="below_floor")
     # both similarities cross languages alike: the counter-examples are compared unadjusted
-    if best is not None and evidence - against < gate.margin:
+    if best is not None and declined.lead < gate.margin:
         return replace(declined, reason="outside")
     if declined.uncovered and not about_more_than(question, declined.uncovered):
         return replace(declined, reason="outside")  # "有消费券吗": only a topic left open
