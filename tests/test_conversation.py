@@ -830,3 +830,13 @@ def test_visitors_who_speak_no_chinese_are_foreign_visitors(client: TestClient) 
         "My parents don't speak Chinese. Is there anything to help them get around as visitors?",
     )
     assert cited(reply)[:1] == [16]  # multilingual services and signage
+
+
+def test_a_claim_put_with_ba_is_checked_and_a_true_one_in_everyday_words_stands(
+    client: TestClient,
+) -> None:
+    (false,) = talk(client, "算力券只给大企业的吧")
+    assert cited(false)[:1] == [13] and "原文没有这样的说法" in false["answer"]
+    # 博物馆 is the text's 文博场馆, and 以后会 claims nothing
+    (true,) = talk(client, "博物馆以后会夜间开放对吧")
+    assert cited(true)[:1] == [1] and "没有这样的说法" not in true["answer"]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from app.core.grounding import claimed_in_question
 from app.core.question import Question
-from app.core.retrieve import Key, RankedMeasure, key, says, tokens
+from app.core.retrieve import Key, RankedMeasure, key, load_synonyms, says, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
 from app.core.wording import wording
@@ -33,7 +33,7 @@ ASPECT_ORDER = ("amount", "fee", "time", "apply", "where", "rule", "eligibility"
 # the words of a claim the question makes, other than scaffolding, must be in the text
 CLAIM_SCAFFOLD = re.compile(
     r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|是不是|没错吧|是真的吗|真的吗|听说|据说|我看到|"
-    r"网上说|有人说|说是|"
+    r"网上说|有人说|说是|了吧|的吧|以后|今后|将来|已经|马上|应该|肯定|可能|会(?=[办有推搞开出建])|"
     r"第[（(]?[一二三四五六七八九十\d]+[)）]?条|措施|文件|政策|规定|里|说|写|提到|"
     r"\b(right|is it true|i heard|i read|correct|isn't it|the policy|says?|that)\b",
     re.I,
@@ -72,6 +72,7 @@ class Composer:
         self.corpus = corpus
         self.policy = corpus.default  # facts about "the document" and refusals speak of it
         self.words = wording()
+        self.synonyms = load_synonyms()
         self.english = {
             (p.doc_id, m.number): english_sentences(p, m.number)
             for p in corpus.documents
@@ -273,7 +274,15 @@ class Composer:
         Chinese or in their English rendering."""
         text = "".join(self.measure(at).text for at in cited).lower()
         english_text = " ".join(" ".join(self.english.get(at, ())) for at in cited).lower()
-        return [w for w in claimed_words(question) if not says(text, w) and w not in english_text]
+
+        def said(word: str) -> bool:  # 博物馆 is said where the text says 文博场馆
+            term = self.synonyms.get(word, word)
+            return says(text, word) or says(text, term) or word in english_text
+
+        words = claimed_words(question)
+        held = [w for w in words if said(w)]
+        # a piece of a word said (博物 of 博物馆) is said with it
+        return [w for w in words if not said(w) and not any(w in h for h in held)]
 
     def whole(self, decision: Decision) -> Answer:
         english = decision.english
