@@ -423,8 +423,8 @@ class Chat:
             gap = LIST_GAP if self.lists.says_more(asked, named) else 1.0
             also = self.lists.holding_rare_words(question)
             listed = self.for_persona(question, named, gap=gap, also=also)
-            listed = dataclasses.replace(listed, cite=self.titled_first(listed.cite, question))
-            return dataclasses.replace(listed, shape="listing", cite=listed.cite[:LISTED])
+            cite = self.titled_first(listed.cite, question)[:LISTED]
+            return dataclasses.replace(listed, shape="listing", cite=cite)
         # "第九条用大白话讲讲" names its measure: not the one just given
         if (
             context.topic is not None
@@ -751,8 +751,7 @@ class Chat:
     def another(self, question: Question, context: Context) -> Decision:
         """ "还有吗": the next measures on the topic that the last answer did not cite."""
         assert context.topic is not None
-        topic = context.topic
-        searched = question.after(topic) if has_topic(question) else topic
+        searched = question.after(context.topic) if has_topic(question) else context.topic
         base = self.scope(searched)
         english = question.answer_in_english
         prior = set(context.cited)
@@ -762,6 +761,7 @@ class Chat:
         # the next best, and beside it those that also say some of the words asked; after a
         # list of the several measures that say a word, only others that say it ("跟体育有关
         # 的是第几条" then "还有别的吗" leads to no health measure)
+        topic = context.topic
         worded = topic.listing and len(self.lists.holding_rare_words(topic) & prior) >= 2
         first = [] if worded else close[:1]
         further = tuple(first + [m for m in close if m.lexical > 0 and m not in first])[:3]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from app.core.grounding import claimed_in_question
-from app.core.question import Question
+from app.core.question import CONFIRMING_WORDS, Question
 from app.core.retrieve import Key, RankedMeasure, key, load_synonyms, says, tokens
 from app.core.scope import Decision
 from app.core.turn import Answer, Citation, Event, Reply, replay
@@ -32,8 +32,7 @@ QUOTED = 3
 ASPECT_ORDER = ("amount", "fee", "time", "apply", "where", "rule", "eligibility")
 # the words of a claim the question makes, other than scaffolding, must be in the text
 CLAIM_SCAFFOLD = re.compile(
-    r"对吧|对不对|对吗|是吧|是吗|是这样吗|是不是真的|是不是|没错吧|是真的吗|真的吗|听说|据说|我看到|"
-    r"网上说|有人说|说是|了吧|的吧|以后|今后|将来|已经|马上|应该|肯定|可能|会(?=[办有推搞开出建])|"
+    rf"{CONFIRMING_WORDS}|是不是|以后|今后|将来|已经|马上|应该|肯定|可能|会(?=[办有推搞开出建])|"
     r"第[（(]?[一二三四五六七八九十\d]+[)）]?条|措施|文件|政策|规定|里|说|写|提到|"
     r"\b(right|is it true|i heard|i read|correct|isn't it|the policy|says?|that)\b",
     re.I,

@@ -226,10 +226,14 @@ YES_NO = re.compile(
     r"|^(is|are|do|does|did|can|could|will|would|should|has|have)\b",
     re.I,
 )
+# the words that put what was heard up to be confirmed
+CONFIRMING_WORDS = (
+    r"对吧|对不对|对吗|是吧|是吗|了吧|的吧|是这样吗|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说"
+    r"|有人说|说是"
+)
 # asking to confirm what the asker has heard: the part before is a claim about the text
 CONFIRMING = re.compile(
-    r"对吧|对不对|对吗|是吧|是吗|了吧|的吧|是这样吗|是不是真的|没错吧|是真的吗|真的吗|听说|据说|我看到|网上说"
-    r"|有人说|说是|(?<!怎么)确认一?下|核实一?下|(那|也)?就是说|(文件|政策|新政|措施|通知)(里|上)?(说|写着?|规定)(了)?"
+    rf"{CONFIRMING_WORDS}|(?<!怎么)确认一?下|核实一?下|(那|也)?就是说|(文件|政策|新政|措施|通知)(里|上)?(说|写着?|规定)(了)?"
     r"(?!了?(些|哪些)?(什么|啥|多少))"
     r"|\bright\?|is it true|i heard|i read|correct\?|isn't it|aren't they",
     re.I,
